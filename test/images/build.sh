@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the images the tests use, offline: busybox from Debian's busybox-static on scratch, and a
+# Node base assembled from this machine's own node binary and the libraries ldd lists for it.
+# Usage: test/images/build.sh [busybox|node ...]   (default: both). Idempotent and quick when cached.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+want=${*:-busybox node}
+ctx=$(mktemp -d)
+trap 'rm -rf "$ctx"' EXIT
+
+build() { # name tag dir
+  DOCKER_BUILDKIT=0 docker build -q -t "$1" "$2" >/dev/null 2>"$ctx/err" || { cat "$ctx/err" >&2; exit 1; }
+  echo "built $1"
+}
+
+for w in $want; do
+  case $w in
+    busybox)
+      bb=$(command -v busybox || true)
+      [ -n "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' || bb=/bin/busybox
+      mkdir -p "$ctx/busybox" && cp "$bb" "$ctx/busybox/busybox"
+      cp "$here/busybox/Dockerfile" "$ctx/busybox/"
+      build ecs-endpoints-test/busybox:latest "$ctx/busybox"
+      ;;
+    node)
+      d="$ctx/node/root"; mkdir -p "$d/usr/local/bin" "$d/etc" "$d/tmp"
+      node_bin=$(readlink -f "$(command -v node)")
+      cp "$node_bin" "$d/usr/local/bin/node"
+      # The dynamic loader and every library node links against, at the same paths.
+      for lib in $(ldd "$node_bin" | grep -oE '/[^ ]+'); do
+        mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"
+      done
+      cp -L /etc/ssl/certs/ca-certificates.crt "$d/etc/ca-certificates.crt" 2>/dev/null || true
+      printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n' > "$d/etc/passwd"
+      printf 'root:x:0:\nnode:x:1000:\n' > "$d/etc/group"
+      bb=$(command -v busybox); mkdir -p "$d/bin"; cp "$bb" "$d/bin/busybox"
+      for a in sh wget cat ls env ps kill sleep mkdir; do ln -sf busybox "$d/bin/$a"; done
+      cat > "$ctx/node/Dockerfile" <<'DF'
+FROM scratch
+COPY root/ /
+ENV PATH=/usr/local/bin:/bin NODE_EXTRA_CA_CERTS=/etc/ca-certificates.crt
+CMD ["node"]
+DF
+      build ecs-endpoints-test/node:latest "$ctx/node"
+      ;;
+    *) echo "unknown image $w" >&2; exit 2 ;;
+  esac
+done
