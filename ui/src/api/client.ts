@@ -1,0 +1,78 @@
+import {
+  API,
+  type AssignSourceInput,
+  type ContainerView,
+  type EnableEcsInput,
+  type EnableEcsResult,
+  type RequestLogEntry,
+  type SourceInput,
+  type SourceTestResult,
+  type SourceView,
+  type StatusView,
+} from '@ecs-endpoints/contract';
+import { createDockerDesktopTransport } from './ddTransport.ts';
+import { unexpectedResponse } from './errors.ts';
+import { createFetchTransport, readToken } from './fetchTransport.ts';
+import type { Transport } from './transport.ts';
+
+/**
+ * Accepts a bare array or an object wrapping it (`{containers: [...]}`), so a list endpoint can grow
+ * paging fields without breaking the UI.
+ */
+function listOf<T>(body: unknown, key: string): T[] {
+  if (Array.isArray(body)) return body as T[];
+  if (body && typeof body === 'object') {
+    const inner = (body as Record<string, unknown>)[key];
+    if (Array.isArray(inner)) return inner as T[];
+  }
+  throw unexpectedResponse(200, `a ${key} list was expected`);
+}
+
+/** The typed control API, over either transport. */
+export interface ApiClient {
+  readonly transport: Transport;
+  getStatus(): Promise<StatusView>;
+  listContainers(): Promise<ContainerView[]>;
+  setEcsMode(containerId: string, input: EnableEcsInput): Promise<EnableEcsResult>;
+  assignSource(containerId: string, sourceId: string | null): Promise<unknown>;
+  listSources(): Promise<SourceView[]>;
+  createSource(input: SourceInput): Promise<SourceView>;
+  updateSource(sourceId: string, input: SourceInput): Promise<SourceView>;
+  deleteSource(sourceId: string): Promise<void>;
+  testSource(sourceId: string): Promise<SourceTestResult>;
+  listProfiles(): Promise<string[]>;
+  listRequests(limit?: number): Promise<RequestLogEntry[]>;
+}
+
+export function createApiClient(transport: Transport): ApiClient {
+  const t = transport;
+  return {
+    transport,
+    getStatus: () => t.request<StatusView>('GET', API.status),
+    listContainers: async () => listOf<ContainerView>(await t.request('GET', API.containers), 'containers'),
+    setEcsMode: (id, input) => t.request<EnableEcsResult>('POST', API.containerEcs(id), input),
+    assignSource: (id, sourceId) =>
+      t.request<unknown>('PUT', API.containerSource(id), { sourceId } satisfies AssignSourceInput),
+    listSources: async () => listOf<SourceView>(await t.request('GET', API.sources), 'sources'),
+    createSource: (input) => t.request<SourceView>('POST', API.sources, input),
+    updateSource: (id, input) => t.request<SourceView>('PUT', API.source(id), input),
+    deleteSource: async (id) => {
+      await t.request<unknown>('DELETE', API.source(id));
+    },
+    testSource: (id) => t.request<SourceTestResult>('POST', API.sourceTest(id)),
+    listProfiles: async () => listOf<string>(await t.request('GET', API.profiles), 'profiles'),
+    listRequests: async (limit = 200) =>
+      listOf<RequestLogEntry>(await t.request('GET', `${API.requests}?limit=${limit}`), 'requests'),
+  };
+}
+
+/** Docker Desktop injects `window.ddClient`; a plain browser tab talks to the standalone backend. */
+export function isInsideDockerDesktop(win: Window = window): boolean {
+  return typeof (win as Window & { ddClient?: unknown }).ddClient !== 'undefined';
+}
+
+export function createDefaultTransport(win: Window = window): Transport {
+  if (isInsideDockerDesktop(win)) return createDockerDesktopTransport();
+  const token = readToken(win.document);
+  return createFetchTransport(token ? { token } : {});
+}
