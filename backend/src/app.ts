@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
+import type { Problem } from '@ecs-endpoints/contract';
+import type { Config } from './config.ts';
+import { ContainerIndex } from './docker/container-index.ts';
+import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
+import { ManagedNetwork, NetworkError, joinBlocker } from './docker/network.ts';
+import { StatsCache } from './docker/stats.ts';
+import { DataPlane, type CredentialsPort } from './endpoints/data-plane.ts';
+import { dataPlaneServer, introspectionServer, listen } from './endpoints/http.ts';
+import { RequestLog } from './endpoints/request-log.ts';
+import { Throttle } from './endpoints/throttle.ts';
+import { log } from './log.ts';
+import { PersistentIds } from './state/ids.ts';
+import { LABEL, buildModel, type OverridesFor } from './tasks/model.ts';
+import type { TaskModel } from './tasks/types.ts';
+
+export const VERSION = '0.1.0';
+
+export interface BackendOptions {
+  /** Docker connection; defaults to DOCKER_HOST or the local socket. Tests pass a proxied one. */
+  connect?: () => Promise<DockerConnection>;
+  credentials?: (backend: Backend) => CredentialsPort;
+  overridesFor?: OverridesFor;
+}
+
+/** Until a credentials room is wired in: ECS mode with no task role. */
+const noCredentials: CredentialsPort = {
+  forContainer: async () => ({ status: 400, body: '{"code":"InvalidIdInRequest","message":"Credentials not found","HTTPErrorCode":400}', error: 'no credentials configured' }),
+  forRole: async () => ({ status: 400, body: '{"code":"InvalidIdInRequest","message":"Credentials not found","HTTPErrorCode":400}', error: 'no credentials configured' }),
+  hasTaskRole: () => false,
+};
+
+/**
+ * The backend: Docker events → container index → task model → data plane. Everything the data
+ * plane answers is computed here on events; requests only read.
+ */
+export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
+  readonly index: ContainerIndex;
+  readonly network: ManagedNetwork;
+  readonly stats: StatsCache;
+  readonly requests = new RequestLog();
+  readonly ids: PersistentIds;
+  readonly plane: DataPlane;
+  private servers: Server[] = [];
+  private current: TaskModel;
+  private version = 0;
+  private rebuildScheduled = false;
+  private autoAttached = new Set<string>();
+  private networkProblem?: Problem;
+  networkReady = false;
+  listening = false;
+  private credentialsPort: CredentialsPort = noCredentials;
+
+  constructor(
+    readonly config: Config,
+    private readonly opts: BackendOptions = {},
+  ) {
+    super();
+    this.ids = new PersistentIds(config.stateDir);
+    this.index = new ContainerIndex(opts.connect ?? (() => connectDocker(dockerOptions())));
+    this.network = new ManagedNetwork(() => this.index.docker, {
+      name: config.network,
+      subnet: config.subnet.cidr,
+      gateway: config.gateway,
+      ipRange: config.ipRange,
+      address: config.address,
+      topology: config.topology,
+    });
+    this.stats = new StatsCache(() => this.index.docker);
+    this.current = buildModel([], this.settings(), this.ids, 0);
+    this.plane = new DataPlane({
+      model: () => this.current,
+      stats: this.stats,
+      credentials: { forContainer: (e, r) => this.credentialsPort.forContainer(e, r), forRole: (e, ro, r) => this.credentialsPort.forRole(e, ro, r), hasTaskRole: (t) => this.credentialsPort.hasTaskRole(t) },
+      render: {
+        network: config.network,
+        region: config.region,
+        ownerNetworks: (c) => this.index.get(c.namespaceOwnerId)?.networks ?? c.record.networks,
+      },
+      throttle: new Throttle(config.rps.steady, config.rps.burst),
+    });
+    this.index.on('change', () => this.scheduleRebuild());
+    this.index.on('status', (connected) => {
+      this.emit('status');
+      if (connected) void this.ensureNetwork();
+    });
+  }
+
+  private settings() {
+    const c = this.config;
+    return { network: c.network, region: c.region, accountId: c.accountId, cluster: c.cluster, launchType: c.launchType };
+  }
+
+  get model(): TaskModel {
+    return this.current;
+  }
+
+  setCredentials(port: CredentialsPort): void {
+    this.credentialsPort = port;
+  }
+
+  /**
+   * Connect to Docker, create or adopt the network, then listen. If Docker is not reachable yet
+   * the first attempt fails and the index keeps retrying; start() resolves once the data plane
+   * listens, or rejects with a NetworkError that needs the user.
+   */
+  async start(): Promise<void> {
+    if (this.opts.credentials) this.credentialsPort = this.opts.credentials(this);
+    await this.index.start();
+    await this.ensureNetwork(true);
+    const host = this.config.address;
+    const plane = dataPlaneServer(this.plane, this.requests, (id) => this.index.get(id)?.name);
+    for (const port of this.config.metadataPorts) {
+      const s = port === this.config.metadataPorts[0] ? plane : dataPlaneServer(this.plane, this.requests, (id) => this.index.get(id)?.name);
+      await listen(s, port, host).catch((err: NodeJS.ErrnoException) => {
+        throw new NetworkError(
+          `Cannot listen on ${host}:${port}: ${err.code ?? err.message}.`,
+          err.code === 'EADDRINUSE'
+            ? `Another program (perhaps another ECS Endpoints or the older local-container-endpoints) already serves ${host}:${port}. Stop it and start again.`
+            : err.code === 'EACCES'
+              ? `Port ${port} needs root or CAP_NET_BIND_SERVICE; run with sudo, or grant it: sudo setcap cap_net_bind_service=+ep $(command -v node).`
+              : `The address ${host} must exist on this machine; in the host topology it is the network's gateway (check: ip addr | grep ${host}).`,
+          'docker',
+        );
+      });
+      this.servers.push(s);
+    }
+    const intro = introspectionServer(() => this.current, () => ({
+      cluster: this.config.cluster,
+      containerInstanceArn: `arn:aws:ecs:${this.config.region}:${this.config.accountId}:container-instance/${this.config.cluster}/${this.ids.taskId('container-instance')}`,
+      version: `ecs-endpoints ${VERSION}`,
+    }));
+    await listen(intro, this.config.introspectionPort, host);
+    this.servers.push(intro);
+    this.listening = true;
+    this.rebuild();
+    log.info('data plane listening', { address: host, ports: this.config.metadataPorts, introspection: this.config.introspectionPort });
+    this.emit('status');
+  }
+
+  async stop(): Promise<void> {
+    this.index.stop();
+    this.stats.stop();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
+    this.servers = [];
+    this.listening = false;
+  }
+
+  private async ensureNetwork(throwOnError = false): Promise<void> {
+    try {
+      await this.network.ensure();
+      if (this.config.topology === 'container') await this.network.selfAttach(this.config.self);
+      this.networkReady = true;
+      this.networkProblem = undefined;
+    } catch (err) {
+      this.networkReady = false;
+      const e = err as NetworkError;
+      this.networkProblem = { id: 'network', severity: 'error', message: e.message, remedy: e.remedy };
+      log.error('network: ' + e.message, { remedy: e.remedy });
+      if (throwOnError) throw err;
+    }
+    this.emit('status');
+  }
+
+  problems(): Problem[] {
+    const p: Problem[] = [];
+    if (!this.index.connected) {
+      p.push({ id: 'docker', severity: 'error', message: `Cannot reach the Docker Engine${this.index.lastError ? `: ${this.index.lastError}` : ''}.`, remedy: 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.' });
+    }
+    if (this.networkProblem) p.push(this.networkProblem);
+    if (this.ids.problem) {
+      p.push({ id: 'state-ids', severity: 'warning', message: `A state file was unreadable (${this.ids.problem.reason}) and was kept aside as ${this.ids.problem.keptAs}.`, remedy: 'Endpoint ids were regenerated; restart containers that cached their metadata URL.' });
+    }
+    return p;
+  }
+
+  private scheduleRebuild(): void {
+    if (this.rebuildScheduled) return;
+    this.rebuildScheduled = true;
+    queueMicrotask(() => {
+      this.rebuildScheduled = false;
+      this.rebuild();
+    });
+  }
+
+  /** Recompute the task model from the index; stream stats for running ECS containers; auto-attach labelled ones. */
+  rebuild(): void {
+    const model = buildModel(this.index.all(), this.settings(), this.ids, ++this.version, this.opts.overridesFor);
+    this.current = model;
+    if (this.index.connected && this.index.syncs > 0) {
+      this.ids.commit(new Set([...this.index.all()].map((r) => r.id)), new Set([...model.tasks.map((t) => t.key), 'container-instance']));
+    }
+    this.stats.track(model.tasks.flatMap((t) => t.containers.filter((c) => c.record.state === 'running').map((c) => c.record.id)));
+    this.autoAttach();
+    this.emit('model', model);
+  }
+
+  /** Containers labelled ecs-endpoints.enable=true (or with a preset label) join the network when they run. */
+  private autoAttach(): void {
+    if (!this.networkReady) return;
+    for (const r of this.index.all()) {
+      const wants = r.labels[LABEL.enable] === 'true' || Boolean(r.labels[LABEL.preset]);
+      if (!wants || r.state !== 'running' || this.autoAttached.has(r.id)) continue;
+      if (r.networks.some((n) => n.name === this.config.network) || joinBlocker(r.networkMode)) continue;
+      this.autoAttached.add(r.id);
+      this.network
+        .attach(r.id)
+        .then(() => this.index.refresh(r.id))
+        .catch((err: Error) => log.warn('auto-attach failed', { container: r.name, error: err.message }));
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import { goJson, sortedMap } from '../gojson.ts';
+import { log } from '../log.ts';
+
+/* Docker's stats JSON as the agent re-marshals it (docker api/types/stats.go, v25 as vendored by
+ * the agent): every struct field in declaration order, omitempty where Go has it, maps sorted. */
+
+type J = Record<string, unknown>;
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const obj = (v: unknown): J => (v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : {});
+/** Go omits zero numbers, empty strings, empty maps and nil slices when the tag says omitempty. */
+function putIf(o: J, k: string, v: unknown): void {
+  if (v === undefined || v === null || v === 0 || v === '') return;
+  if (Array.isArray(v) && v.length === 0) return;
+  if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as J).length === 0) return;
+  o[k] = v;
+}
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+function blkioEntries(v: unknown): unknown {
+  if (!Array.isArray(v)) return null; // a nil slice marshals as null
+  return v.map((e) => ({ major: num(obj(e).major), minor: num(obj(e).minor), op: String(obj(e).op ?? ''), value: num(obj(e).value) }));
+}
+
+function cpuStats(v: unknown): J {
+  const c = obj(v);
+  const u = obj(c.cpu_usage);
+  const usage: J = { total_usage: num(u.total_usage) };
+  putIf(usage, 'percpu_usage', Array.isArray(u.percpu_usage) ? u.percpu_usage.map(num) : undefined);
+  usage.usage_in_kernelmode = num(u.usage_in_kernelmode);
+  usage.usage_in_usermode = num(u.usage_in_usermode);
+  const out: J = { cpu_usage: usage };
+  putIf(out, 'system_cpu_usage', num(c.system_cpu_usage));
+  putIf(out, 'online_cpus', num(c.online_cpus));
+  const t = obj(c.throttling_data);
+  out.throttling_data = { periods: num(t.periods), throttled_periods: num(t.throttled_periods), throttled_time: num(t.throttled_time) };
+  return out;
+}
+
+export function normalizeStats(raw: J): J {
+  const out: J = {
+    read: typeof raw.read === 'string' ? raw.read : ZERO_TIME,
+    preread: typeof raw.preread === 'string' ? raw.preread : ZERO_TIME,
+  };
+  const pids = obj(raw.pids_stats);
+  const p: J = {};
+  putIf(p, 'current', num(pids.current));
+  putIf(p, 'limit', num(pids.limit));
+  out.pids_stats = p;
+  const b = obj(raw.blkio_stats);
+  out.blkio_stats = Object.fromEntries(
+    ['io_service_bytes_recursive', 'io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive',
+      'io_wait_time_recursive', 'io_merged_recursive', 'io_time_recursive', 'sectors_recursive'].map((k) => [k, blkioEntries(b[k])]),
+  );
+  out.num_procs = num(raw.num_procs);
+  const st = obj(raw.storage_stats);
+  const storage: J = {};
+  for (const k of ['read_count_normalized', 'read_size_bytes', 'write_count_normalized', 'write_size_bytes']) putIf(storage, k, num(st[k]));
+  out.storage_stats = storage;
+  out.cpu_stats = cpuStats(raw.cpu_stats);
+  out.precpu_stats = cpuStats(raw.precpu_stats);
+  const m = obj(raw.memory_stats);
+  const mem: J = {};
+  putIf(mem, 'usage', num(m.usage));
+  putIf(mem, 'max_usage', num(m.max_usage));
+  const ms = obj(m.stats);
+  putIf(mem, 'stats', sortedMap(Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, num(v)]))));
+  for (const k of ['failcnt', 'limit', 'commitbytes', 'commitpeakbytes', 'privateworkingset']) putIf(mem, k, num(m[k]));
+  out.memory_stats = mem;
+  putIf(out, 'name', raw.name);
+  putIf(out, 'id', raw.id);
+  const nets = obj(raw.networks);
+  const networks: J = {};
+  for (const [k, v] of Object.entries(nets)) {
+    const n = obj(v);
+    const e: J = {};
+    for (const f of ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped']) e[f] = num(n[f]);
+    putIf(e, 'endpoint_id', n.endpoint_id);
+    putIf(e, 'instance_id', n.instance_id);
+    networks[k] = e;
+  }
+  putIf(out, 'networks', sortedMap(networks));
+  return out;
+}
+
+function totals(stats: J): { rx: number; tx: number } | undefined {
+  const nets = stats.networks as Record<string, J> | undefined;
+  if (!nets) return undefined;
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values(nets)) {
+    rx += num(n.rx_bytes);
+    tx += num(n.tx_bytes);
+  }
+  return { rx, tx };
+}
+
+export interface StatsEntry {
+  /** Body for v2/v3 `/stats` (Docker stats as the agent re-marshals them). */
+  v3: string;
+  /** Body for v4 `/stats`: the same plus network_rate_stats once two samples exist. */
+  v4: string;
+  readAt: string;
+  samples: number;
+}
+
+interface Tracked {
+  stream?: Readable;
+  entry?: StatsEntry;
+  prev?: { read: number; rx: number; tx: number };
+  samples: number;
+  retry?: NodeJS.Timeout;
+  closed: boolean;
+}
+
+/**
+ * One streaming stats connection per tracked container (Docker sends a sample about every
+ * second), with the last sample kept pre-serialised: a stats request is a map lookup, not a 2 s
+ * one-shot call to dockerd.
+ */
+export class StatsCache {
+  private tracked = new Map<string, Tracked>();
+
+  constructor(private readonly docker: () => Docker) {}
+
+  get(id: string): StatsEntry | undefined {
+    return this.tracked.get(id)?.entry;
+  }
+
+  isTracked(id: string): boolean {
+    return this.tracked.has(id);
+  }
+
+  /** Make the set of streamed containers equal `ids` (running containers in ECS mode). */
+  track(ids: Iterable<string>): void {
+    const want = new Set(ids);
+    for (const [id, t] of this.tracked) if (!want.has(id)) this.close(id, t);
+    for (const id of want) if (!this.tracked.has(id)) this.open(id);
+  }
+
+  stop(): void {
+    for (const [id, t] of this.tracked) this.close(id, t);
+  }
+
+  private close(id: string, t: Tracked): void {
+    t.closed = true;
+    clearTimeout(t.retry);
+    t.stream?.destroy();
+    this.tracked.delete(id);
+  }
+
+  private open(id: string, existing?: Tracked): void {
+    const t: Tracked = existing ?? { samples: 0, closed: false };
+    this.tracked.set(id, t);
+    this.docker()
+      .getContainer(id)
+      .stats({ stream: true })
+      .then((s) => {
+        const stream = s as unknown as Readable;
+        if (t.closed) {
+          stream.destroy();
+          return;
+        }
+        t.stream = stream;
+        let buf = '';
+        stream.on('data', (chunk: Buffer) => {
+          buf += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line) this.onSample(t, line);
+          }
+        });
+        const ended = () => this.reopenLater(id, t);
+        stream.on('end', ended);
+        stream.on('error', ended);
+      })
+      .catch(() => this.reopenLater(id, t));
+  }
+
+  /** The stream broke (daemon restart, container restart): try again while still wanted. */
+  private reopenLater(id: string, t: Tracked): void {
+    if (t.closed || t.retry) return;
+    t.stream = undefined;
+    t.retry = setTimeout(() => {
+      t.retry = undefined;
+      if (!t.closed) this.open(id, t);
+    }, 1000);
+  }
+
+  private onSample(t: Tracked, line: string): void {
+    let raw: J;
+    try {
+      raw = JSON.parse(line) as J;
+    } catch {
+      return;
+    }
+    const stats = normalizeStats(raw);
+    const read = Date.parse(String(stats.read));
+    const tot = totals(stats);
+    const v3 = goJson(stats);
+    let v4 = v3;
+    if (tot && t.prev && read > t.prev.read) {
+      const secs = (read - t.prev.read) / 1000;
+      const rate = { rx_bytes_per_sec: (tot.rx - t.prev.rx) / secs, tx_bytes_per_sec: (tot.tx - t.prev.tx) / secs };
+      v4 = v3.slice(0, -1) + ',"network_rate_stats":' + goJson(rate) + '}';
+    }
+    if (tot && Number.isFinite(read)) t.prev = { read, ...tot };
+    t.samples++;
+    t.entry = { v3, v4, readAt: String(stats.read), samples: t.samples };
+    if (t.samples === 1) log.debug('stats: first sample', { id: String(stats.id ?? '').slice(0, 12) });
+  }
+}

@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import type { ContainerRecord, IdAllocator, ModelSettings, Task, TaskContainer, TaskModel, TaskOverrides } from './types.ts';
+
+/** Labels a user can put on a container (compose `labels:`) to shape its task. */
+export const LABEL = {
+  enable: 'ecs-endpoints.enable',
+  preset: 'ecs-endpoints.preset',
+  /** Groups containers into one task by name, across compose projects or for plain containers. */
+  task: 'ecs-endpoints.task',
+  containerName: 'ecs-endpoints.container-name',
+  family: 'ecs-endpoints.family',
+  revision: 'ecs-endpoints.revision',
+  cluster: 'ecs-endpoints.cluster',
+  launchType: 'ecs-endpoints.launch-type',
+  availabilityZone: 'ecs-endpoints.availability-zone',
+  serviceName: 'ecs-endpoints.service-name',
+  taskArn: 'ecs-endpoints.task-arn',
+  cpu: 'ecs-endpoints.cpu',
+  memory: 'ecs-endpoints.memory',
+  tagPrefix: 'ecs-endpoints.tag.',
+  /** Set on containers this backend created (recreated with the ECS environment). */
+  managed: 'ecs-endpoints.managed',
+} as const;
+
+const COMPOSE_PROJECT = 'com.docker.compose.project';
+const COMPOSE_SERVICE = 'com.docker.compose.service';
+
+/** Optional hook for presets: overrides that apply to a container's task. */
+export type OverridesFor = (record: ContainerRecord) => TaskOverrides | undefined;
+
+export function isOnNetwork(record: ContainerRecord, network: string): boolean {
+  return record.networks.some((n) => n.name === network);
+}
+
+/** The container id (or name) whose namespace this one joins, for network_mode: container:<x>. */
+export function namespaceTarget(record: ContainerRecord): string | undefined {
+  return record.networkMode.startsWith('container:') ? record.networkMode.slice('container:'.length) : undefined;
+}
+
+/** The endpoint id in ECS_CONTAINER_METADATA_URI_V4 / _URI / ECS_AGENT_URI, if the container has one. */
+export function endpointIdFromEnv(env: Record<string, string>): string | undefined {
+  for (const k of ['ECS_CONTAINER_METADATA_URI_V4', 'ECS_CONTAINER_METADATA_URI', 'ECS_AGENT_URI']) {
+    const m = env[k] ? /\/(?:v4|v3|api)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/.exec(env[k]!) : null;
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+export function credentialsIdFromEnv(env: Record<string, string>): string | undefined {
+  const rel = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  const m = rel ? /^\/v2\/credentials\/([^/?#]+)$/.exec(rel) : null;
+  return m?.[1];
+}
+
+function overridesFromLabels(labels: Record<string, string>): TaskOverrides {
+  const o: TaskOverrides = {};
+  if (labels[LABEL.cluster]) o.cluster = labels[LABEL.cluster];
+  if (labels[LABEL.family]) o.family = labels[LABEL.family];
+  if (labels[LABEL.revision]) o.revision = labels[LABEL.revision];
+  const lt = labels[LABEL.launchType]?.toUpperCase();
+  if (lt === 'EC2' || lt === 'FARGATE' || lt === 'EXTERNAL') o.launchType = lt;
+  if (labels[LABEL.availabilityZone]) o.availabilityZone = labels[LABEL.availabilityZone];
+  if (labels[LABEL.serviceName]) o.serviceName = labels[LABEL.serviceName];
+  if (labels[LABEL.taskArn]) o.taskArn = labels[LABEL.taskArn];
+  const cpu = Number(labels[LABEL.cpu]);
+  if (labels[LABEL.cpu] && cpu > 0) o.cpu = cpu;
+  const mem = Number(labels[LABEL.memory]);
+  if (labels[LABEL.memory] && mem > 0) o.memory = Math.round(mem);
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (k.startsWith(LABEL.tagPrefix)) tags[k.slice(LABEL.tagPrefix.length)] = v;
+  if (Object.keys(tags).length) o.tags = tags;
+  return o;
+}
+
+/** Task families allow letters, digits, hyphens and underscores, up to 255 characters. */
+export function toFamily(name: string): string {
+  const f = name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 255);
+  return f || 'local';
+}
+
+/** A UUID-shaped id derived from a seed, for container ARNs (stable without extra state). */
+function derivedUuid(seed: string): string {
+  const h = createHash('sha256').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function byCreation(a: TaskContainer, b: TaskContainer): number {
+  return a.record.created.localeCompare(b.record.created) || a.record.id.localeCompare(b.record.id);
+}
+
+/**
+ * Group the containers in ECS mode into tasks. A container is in ECS mode when it is attached to
+ * the managed network, or when it shares the network namespace of one that is. Grouping: an
+ * explicit `ecs-endpoints.task` label, else the compose project, else the namespace owner's
+ * task (awsvpc-style), else the container alone.
+ */
+export function buildModel(
+  records: Iterable<ContainerRecord>,
+  settings: ModelSettings,
+  ids: IdAllocator,
+  version: number,
+  overridesFor?: OverridesFor,
+): TaskModel {
+  const all = [...records];
+  const byId = new Map(all.map((r) => [r.id, r]));
+  const byDockerName = new Map(all.map((r) => [r.name, r]));
+  const resolve = (ref: string): ContainerRecord | undefined =>
+    byId.get(ref) ?? byDockerName.get(ref) ?? (ref.length >= 12 ? all.find((r) => r.id.startsWith(ref)) : undefined);
+
+  // Namespace owner: follow container:<x> links (bounded, in case of a cycle).
+  const ownerOf = (r: ContainerRecord): ContainerRecord | undefined => {
+    let cur: ContainerRecord | undefined = r;
+    for (let i = 0; i < 8 && cur; i++) {
+      const t = namespaceTarget(cur);
+      if (!t) return cur;
+      cur = resolve(t);
+    }
+    return undefined;
+  };
+
+  const members: { record: ContainerRecord; owner: ContainerRecord; via: 'network' | 'namespace' }[] = [];
+  for (const r of all) {
+    const owner = ownerOf(r);
+    if (!owner || !isOnNetwork(owner, settings.network)) continue;
+    members.push({ record: r, owner, via: owner === r ? 'network' : 'namespace' });
+  }
+
+  const keyOf = (r: ContainerRecord, owner: ContainerRecord): string => {
+    if (r.labels[LABEL.task]) return `label:${r.labels[LABEL.task]}`;
+    if (r.labels[COMPOSE_PROJECT]) return `compose:${r.labels[COMPOSE_PROJECT]}`;
+    if (owner !== r) return keyOf(owner, owner);
+    return `container:${r.id}`;
+  };
+
+  const groups = new Map<string, typeof members>();
+  for (const m of members) {
+    const k = keyOf(m.record, m.owner);
+    const g = groups.get(k);
+    if (g) g.push(m);
+    else groups.set(k, [m]);
+  }
+
+  const model: TaskModel = {
+    version,
+    tasks: [],
+    byEndpointId: new Map(),
+    byContainerId: new Map(),
+    byIp: new Map(),
+    byName: new Map(),
+    byCredentialsId: new Map(),
+    byTaskArn: new Map(),
+  };
+
+  for (const [key, group] of groups) {
+    // Overrides: labels of any member (earliest created first wins), then presets on top.
+    const sorted = [...group].sort((a, b) => a.record.created.localeCompare(b.record.created));
+    const o: TaskOverrides = {};
+    for (const m of [...sorted].reverse()) Object.assign(o, overridesFromLabels(m.record.labels));
+    for (const m of [...sorted].reverse()) Object.assign(o, overridesFor?.(m.record) ?? {});
+
+    const first = sorted[0]!.record;
+    const defaultFamily = key.startsWith('label:') ? key.slice(6) : (first.labels[COMPOSE_PROJECT] ?? first.name);
+    const cluster = o.cluster ?? settings.cluster;
+    const family = toFamily(o.family ?? defaultFamily);
+    let taskId: string;
+    let arn: string;
+    if (o.taskArn) {
+      arn = o.taskArn;
+      taskId = o.taskArn.split('/').pop() || ids.taskId(key);
+    } else {
+      taskId = ids.taskId(key);
+      arn = `arn:aws:ecs:${settings.region}:${settings.accountId}:task/${cluster}/${taskId}`;
+    }
+    const anyRunning = group.some((m) => m.record.state === 'running' || m.record.state === 'restarting' || m.record.state === 'paused');
+    const allCreated = group.every((m) => m.record.state === 'created');
+
+    const task: Task = {
+      key,
+      id: taskId,
+      arn,
+      cluster,
+      family,
+      revision: o.revision ?? '1',
+      launchType: o.launchType ?? settings.launchType,
+      availabilityZone: o.availabilityZone ?? `${settings.region}a`,
+      availabilityZoneId: o.availabilityZoneId,
+      vpcId: o.vpcId,
+      serviceName: o.serviceName,
+      cpu: o.cpu,
+      memory: o.memory,
+      tags: o.tags ?? {},
+      networkMode: group.some((m) => m.via === 'namespace') ? 'awsvpc' : 'bridge',
+      knownStatus: anyRunning ? 'RUNNING' : allCreated ? 'CREATED' : 'STOPPED',
+      desiredStatus: anyRunning || allCreated ? 'RUNNING' : 'STOPPED',
+      containers: [],
+    };
+
+    for (const m of group) {
+      const r = m.record;
+      const endpointId = ids.endpointId(r.id, endpointIdFromEnv(r.env));
+      const ownerNet = m.owner.networks.find((n) => n.name === settings.network);
+      const c: TaskContainer = {
+        record: r,
+        endpointId,
+        ecsName: r.labels[LABEL.containerName] ?? r.labels[COMPOSE_SERVICE] ?? r.name,
+        arn: `arn:aws:ecs:${settings.region}:${settings.accountId}:container/${cluster}/${taskId}/${derivedUuid(endpointId)}`,
+        namespaceOwnerId: m.owner.id,
+        address: ownerNet?.ip || undefined,
+        credentialsId: credentialsIdFromEnv(r.env),
+        via: m.via,
+      };
+      task.containers.push(c);
+    }
+    task.containers.sort(byCreation);
+    model.tasks.push(task);
+    model.byTaskArn.set(task.arn, task);
+
+    for (const c of task.containers) {
+      const entry = { task, container: c };
+      model.byEndpointId.set(c.endpointId, entry);
+      model.byContainerId.set(c.record.id, entry);
+      // The namespace owner answers for its address; members only if the owner is not in the model.
+      if (c.address && c.record.state === 'running' && (c.via === 'network' || !model.byIp.has(c.address))) {
+        model.byIp.set(c.address, entry);
+      }
+      for (const n of new Set([c.ecsName, c.record.name])) {
+        const list = model.byName.get(n);
+        if (list) list.push(entry);
+        else model.byName.set(n, [entry]);
+      }
+      if (c.credentialsId) {
+        const list = model.byCredentialsId.get(c.credentialsId);
+        if (list) list.push(entry);
+        else model.byCredentialsId.set(c.credentialsId, [entry]);
+      }
+    }
+  }
+  model.tasks.sort((a, b) => a.family.localeCompare(b.family) || a.id.localeCompare(b.id));
+  return model;
+}
+
+/** Every IP a container's requests can come from (its namespace owner's addresses). */
+export function callerIps(model: TaskModel, container: TaskContainer): string[] {
+  const owner = model.byContainerId.get(container.namespaceOwnerId)?.container ?? container;
+  return owner.address ? [owner.address] : [];
+}
