@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { screen, waitFor, within } from '@testing-library/react';
+import { ApiRequestError } from './api/errors.ts';
+import { FakeTransport } from './test/fakeTransport.ts';
+import { status } from './test/fixtures.ts';
+import { renderApp } from './test/render.tsx';
+
+describe('app shell', () => {
+  it('has the title, a healthy endpoint chip and three keyboard-reachable tabs', async () => {
+    const t = new FakeTransport();
+    const { user } = renderApp(t);
+    expect(screen.getByRole('heading', { level: 1, name: 'ECS Endpoints' })).toBeInTheDocument();
+    expect(await screen.findByText('Endpoint 169.254.170.2: healthy')).toBeInTheDocument();
+    const tabs = screen.getAllByRole('tab').map((x) => x.textContent);
+    expect(tabs).toEqual(['Containers', 'Sources', 'Requests']);
+    expect(screen.getByRole('tab', { name: 'Containers' })).toHaveAttribute('aria-selected', 'true');
+
+    screen.getByRole('tab', { name: 'Containers' }).focus();
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('tab', { name: 'Sources' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('tab', { name: 'Sources' })).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('tabpanel', { name: 'Sources' })).toBeVisible();
+  });
+
+  it('lists the backend problems with their remedies, errors first', async () => {
+    const t = new FakeTransport();
+    t.status = status({
+      problems: [
+        { id: 'region', severity: 'info', message: 'No region configured; using us-east-1.' },
+        {
+          id: 'net',
+          severity: 'error',
+          message: 'The subnet 169.254.170.0/24 is taken by network ecs-local.',
+          remedy: 'Remove it with docker network rm ecs-local, then restart ECS Endpoints.',
+        },
+      ],
+    });
+    renderApp(t);
+    const banner = await screen.findByRole('region', { name: 'Problems' });
+    const alerts = within(banner).getAllByRole('alert');
+    expect(alerts).toHaveLength(2);
+    expect(alerts[0]).toHaveTextContent('The subnet 169.254.170.0/24 is taken by network ecs-local.');
+    expect(alerts[0]).toHaveTextContent('Remove it with docker network rm ecs-local, then restart ECS Endpoints.');
+    expect(alerts[1]).toHaveTextContent('No region configured; using us-east-1.');
+    expect(screen.getByText('Endpoint 169.254.170.2: problems')).toBeInTheDocument();
+  });
+
+  it('says when the endpoint is not serving', async () => {
+    const t = new FakeTransport();
+    const s = status();
+    t.status = { ...s, endpoint: { ...s.endpoint, listening: false } };
+    renderApp(t);
+    expect(await screen.findByText('Endpoint 169.254.170.2: not serving')).toBeInTheDocument();
+  });
+
+  it('shows an unreachable backend with a remedy and retries on demand', async () => {
+    const t = new FakeTransport();
+    let down = true;
+    const guard = () => {
+      if (down) throw new ApiRequestError(0, { error: 'Cannot reach the ECS Endpoints backend.', remedy: 'Start it again and reload.' });
+    };
+    t.on('GET', '/api/status', () => (guard(), t.status));
+    t.on('GET', '/api/containers', () => (guard(), t.containers));
+    const { user } = renderApp(t);
+    const banner = await screen.findByRole('region', { name: 'Problems' });
+    expect(banner).toHaveTextContent('Cannot reach the ECS Endpoints backend.');
+    expect(banner).toHaveTextContent('Start it again and reload.');
+    expect(screen.getByText('Endpoint 169.254.170.2: not serving')).toBeInTheDocument();
+    down = false;
+    await user.click(within(banner).getByRole('button', { name: 'Retry' }));
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Problems' })).not.toBeInTheDocument());
+    expect(screen.getByText('Endpoint 169.254.170.2: healthy')).toBeInTheDocument();
+  });
+});
