@@ -1,0 +1,63 @@
+import { createCredentialChain, fromIni, fromSSO } from '@aws-sdk/credential-providers';
+import { assumeRole, sdkClientConfig } from '../sts.ts';
+import type { AwsCredentials } from '../types.ts';
+import { HOUR_MS, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
+
+type RoleAssumer = NonNullable<NonNullable<Parameters<typeof fromIni>[0]>['roleAssumer']>;
+
+/**
+ * A named profile from the AWS config files, resolved by the SDK's own providers: static keys,
+ * source_profile + role_arn chains (AssumeRole goes to the configured STS endpoint), SSO (legacy
+ * and sso_session), credential_process, web identity. Files are re-read on every fetch.
+ */
+export class ProfileSource implements CredentialSource {
+  readonly perFamily = false;
+
+  constructor(
+    readonly id: string,
+    readonly profile: string,
+    private readonly deps: SourceDeps,
+  ) {}
+
+  async resolve({ signal, now }: ResolveOptions): Promise<AwsCredentials> {
+    let lastRole: { arn: string; account?: string } | undefined;
+    const roleAssumer: RoleAssumer = async (source, params) => {
+      const creds = await assumeRole(
+        this.deps.sts,
+        { accessKeyId: source.accessKeyId, secretAccessKey: source.secretAccessKey, ...(source.sessionToken ? { sessionToken: source.sessionToken } : {}) },
+        {
+          ...params,
+          // fromIni's default is aws-sdk-js-<timestamp>; a stable name is easier to find in CloudTrail.
+          RoleSessionName: params.RoleSessionName.startsWith('aws-sdk-js-') ? sessionNameFor(this.id) : params.RoleSessionName,
+        },
+        signal,
+      );
+      // fromIni resolves the chain innermost first, so the last role assumed is the profile's own.
+      lastRole = { arn: params.RoleArn, ...(creds.accountId ? { account: creds.accountId } : {}) };
+      return creds;
+    };
+    const init = {
+      profile: this.profile,
+      filepath: this.deps.awsFiles.credentials,
+      configFilepath: this.deps.awsFiles.config,
+      ignoreCache: true,
+      // For the SDK's inner SSO / SSO OIDC clients: short timeouts, 2 attempts. Their endpoints follow
+      // the SDK's conventions (AWS_ENDPOINT_URL_SSO, services sections), not the STS endpoint.
+      clientConfig: sdkClientConfig(this.deps.sts.timeoutMs),
+      roleAssumer,
+    };
+    // fromIni does not pass the file paths on to its SSO provider, so SSO profiles are tried first
+    // with explicit paths; for any other profile fromSSO declines (tryNextLink) and fromIni runs.
+    const provider = createCredentialChain(fromSSO(init), fromIni(init));
+    const c = await provider();
+    return {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      // Long-term keys have no expiration: serve them an hour ahead; the refresh re-reads the files.
+      expiration: c.expiration ?? new Date(now() + HOUR_MS),
+      ...(lastRole ? { roleArn: lastRole.arn } : {}),
+      ...((lastRole?.account ?? c.accountId) ? { accountId: lastRole?.account ?? c.accountId } : {}),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import type { StsSettings } from '../sts.ts';
+import type { AwsCredentials, CredentialContext } from '../types.ts';
+
+/** What a source gets for one fetch. */
+export interface ResolveOptions {
+  ctx: CredentialContext;
+  /** Aborted when the broker gives up on this fetch (its time bound passed). */
+  signal: AbortSignal;
+  /** The broker's clock (injectable in tests). */
+  now: () => number;
+}
+
+/** One kind of credentials source. The broker caches, refreshes and bounds; a source only fetches. */
+export interface CredentialSource {
+  readonly id: string;
+  /** True when the credentials differ per task family (fake): the broker caches per (source, family). */
+  readonly perFamily: boolean;
+  /** Fresh credentials, or null for a source that serves none. Throws on failure (any error; the broker maps it). */
+  resolve(opts: ResolveOptions): Promise<AwsCredentials | null>;
+}
+
+/** What sources may use besides their own settings. */
+export interface SourceDeps {
+  sts: StsSettings;
+  /** The AWS config and shared credentials files profiles are read from. */
+  awsFiles: { config: string; credentials: string };
+  /** Credentials of another source, through the broker (cached, single-flight, bounded). */
+  baseCredentials(sourceId: string, signal: AbortSignal): Promise<AwsCredentials | null>;
+  /** Scratch space that lives as long as the source's cache entry (cleared on invalidate). */
+  memo: Map<string, unknown>;
+}
+
+export const HOUR_MS = 60 * 60 * 1000;
+
+/** A RoleSessionName from a source id: ecs-endpoints-<id>, only allowed characters, at most 64. */
+export function sessionNameFor(sourceId: string): string {
+  return `ecs-endpoints-${sourceId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
