@@ -354,7 +354,7 @@ export class CredentialBroker {
   private errorContext(id: string, record: SourceRecord | undefined = this.registry.record(id)): ErrorContext {
     const name = record && 'input' in record ? record.input.name : id === BUILTIN_SOURCE_IDS.none ? 'None' : id;
     return {
-      label: `Source "${name}"`,
+      label: record?.kind === 'default-chain' ? "The backend's default credentials" : `Source "${name}"`,
       ...(record && 'input' in record && record.input.type === 'profile' ? { profile: record.input.profile } : {}),
       stsTarget: stsTarget(this.sts),
       awsFiles: this.awsFiles,

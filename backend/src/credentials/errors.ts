@@ -98,6 +98,14 @@ export function toCredentialError(err: unknown, ctx: ErrorContext): CredentialEr
       { cause: err },
     );
   }
+  if (/Could not load credentials from any providers/i.test(message)) {
+    return new CredentialError(
+      'InvalidSource',
+      `${ctx.label}: the backend has no AWS credentials of its own (environment, default profile, SSO, container or instance metadata).`,
+      'Give the backend credentials (AWS_PROFILE with the AWS config directory available, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or use a profile:<name> source instead.',
+      { cause: err },
+    );
+  }
   if (/configured with invalid SSO|missing required property/i.test(message)) {
     return new CredentialError(
       'InvalidSource',

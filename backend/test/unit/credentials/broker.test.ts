@@ -1,6 +1,8 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialError } from '../../../src/credentials/index.ts';
-import { LONG_TERM, awsDir, logLines, setup, stub, until } from './helpers.ts';
+import { LONG_TERM, awsDir, logLines, onCleanup, setup, stub, until } from './helpers.ts';
 
 const MIN = 60_000;
 
@@ -124,6 +126,29 @@ describe('bounded fetches', () => {
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => broker.get(role.id)));
     expect(results.every((r) => r.status === 'rejected' && (r.reason as CredentialError).code === 'StsTimeout')).toBe(true);
     expect(sts.callCount()).toBe(1);
+  });
+
+  it('a source the SDK cannot abort (a credential_process that never ends) is bounded too', async () => {
+    const dir = awsDir({});
+    const pidFile = join(dir, 'pid');
+    const script = join(dir, 'stuck.sh');
+    writeFileSync(script, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`);
+    chmodSync(script, 0o755);
+    writeFileSync(join(dir, 'config'), `[profile stuck]\ncredential_process = ${script}\n`);
+    onCleanup(() => {
+      if (existsSync(pidFile)) {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()));
+        } catch {
+          // already gone
+        }
+      }
+    });
+    const { registry, broker } = setup({ awsConfigDir: dir, timeoutMs: 1000 });
+    const src = registry.create({ type: 'profile', name: 'Stuck', profile: 'stuck' });
+    const started = Date.now();
+    await expect(broker.get(src.id)).rejects.toMatchObject({ code: 'StsTimeout', message: expect.stringContaining('credential_process') });
+    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it('an unreachable STS yields StsUnreachable quickly', async () => {

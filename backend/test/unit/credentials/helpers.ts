@@ -34,6 +34,17 @@ export function onCleanup(fn: () => unknown): void {
   cleanups.push(fn);
 }
 
+/** Set (or, with undefined, unset) an environment variable for the current test. */
+export function setEnv(name: string, value: string | undefined): void {
+  const saved = process.env[name];
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+  onCleanup(() => {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  });
+}
+
 export function tempDir(prefix = 'ecs-creds-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialError } from '../../../src/credentials/index.ts';
-import { LONG_TERM, awsDir, onCleanup, setup, stub } from './helpers.ts';
+import { LONG_TERM, awsDir, setEnv, setup, stub, tempDir } from './helpers.ts';
 
 const HOUR = 3600_000;
 
@@ -56,6 +56,7 @@ describe('profile source', () => {
     expect(sts.calls[0]).toMatchObject({
       action: 'AssumeRole',
       accessKeyId: LONG_TERM.accessKeyId,
+      region: 'eu-central-1',
       params: { RoleArn: 'arn:aws:iam::210987654321:role/service/app-role', ExternalId: 'ext-123', RoleSessionName: 'my-session' },
     });
     // The identity the stub sees is the assumed role.
@@ -186,23 +187,25 @@ describe('assume-role source', () => {
 
   it('role-arn:<arn> specs assume the role from the backend’s own default chain', async () => {
     const sts = await stub();
-    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAENVIRONMENT00001';
-    process.env.AWS_SECRET_ACCESS_KEY = 'env-secret';
-    onCleanup(() => {
-      for (const [k, v] of [
-        ['AWS_ACCESS_KEY_ID', saved.id],
-        ['AWS_SECRET_ACCESS_KEY', saved.secret],
-      ] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    });
+    setEnv('AWS_ACCESS_KEY_ID', 'AKIAENVIRONMENT00001');
+    setEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
     const { registry, broker } = setup({ sts, defaultSpec: 'role-arn:arn:aws:iam::111122223333:role/from-env' });
     const creds = await broker.get('default');
     expect(creds!.roleArn).toBe('arn:aws:iam::111122223333:role/from-env');
     expect(sts.calls[0]).toMatchObject({ action: 'AssumeRole', accessKeyId: 'AKIAENVIRONMENT00001' });
     expect(registry.get('default')!.summary).toContain("from the backend's default credentials");
+  });
+
+  it('role-arn:<arn> specs fail clearly when the backend has no credentials of its own', async () => {
+    const sts = await stub();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+      setEnv(name, undefined);
+    }
+    setEnv('HOME', tempDir('ecs-home-'));
+    setEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    const { broker } = setup({ sts, defaultSpec: 'role-arn:arn:aws:iam::111122223333:role/from-env' });
+    await expect(broker.get('default')).rejects.toMatchObject({ code: 'InvalidSource', remedy: expect.stringContaining('AWS_PROFILE') });
+    expect(sts.callCount()).toBe(0);
   });
 });
 

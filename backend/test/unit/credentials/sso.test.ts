@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CredentialError } from '../../../src/credentials/index.ts';
-import { awsDir, onCleanup, setup, stub, tempDir } from './helpers.ts';
+import { awsDir, setEnv, setup, stub, tempDir } from './helpers.ts';
 
 /**
  * SSO through the SDK's own providers: the SSO portal (GetRoleCredentials) is the stub, reached
@@ -32,15 +32,6 @@ const CONFIG = [
 ].join('\n');
 
 let home: string;
-
-function setEnv(name: string, value: string): void {
-  const saved = process.env[name];
-  process.env[name] = value;
-  onCleanup(() => {
-    if (saved === undefined) delete process.env[name];
-    else process.env[name] = saved;
-  });
-}
 
 /** Write the token `aws sso login` would have cached for a session name (or legacy start URL). */
 function cacheToken(key: string, expiresAt: Date): void {
