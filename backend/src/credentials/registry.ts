@@ -325,8 +325,15 @@ export class SourceRegistry {
         return { ...base, summary: `profile ${input.profile}`, settings: { profile: input.profile } };
       case 'assume-role': {
         const role = input.roleArn ?? `role ${input.roleName} in the base account`;
+        const baseRecord = this.record(input.baseSourceId);
         const from =
-          input.baseSourceId === DEFAULT_CHAIN_ID ? "the backend's default credentials" : (this.get(input.baseSourceId)?.name ?? `"${input.baseSourceId}" (missing)`);
+          baseRecord?.kind === 'default-chain'
+            ? "the backend's default credentials"
+            : baseRecord?.kind === 'alias'
+              ? 'the default source'
+              : baseRecord
+                ? baseRecord.input.name
+                : `"${input.baseSourceId}" (missing)`;
         return {
           ...base,
           summary: `assume ${role} from ${from}`,

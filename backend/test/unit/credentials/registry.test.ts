@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CredentialError, SourceRegistry } from '../../../src/credentials/index.ts';
+import { CredentialBroker, CredentialError, SourceRegistry } from '../../../src/credentials/index.ts';
 import { LONG_TERM, tempDir } from './helpers.ts';
 
 function registry(stateDir = tempDir('ecs-state-'), defaultSpec?: string) {
@@ -79,6 +79,16 @@ describe('SourceRegistry', () => {
     const err = errorOf(() => reg.update(a.id, { type: 'assume-role', name: 'A', roleName: 'a', baseSourceId: b.id }));
     expect(err.code).toBe('InvalidSource');
     expect(err.message).toMatch(/leads back/);
+  });
+
+  it('lists, and the broker refuses, a loop written into sources.json by hand', async () => {
+    const stateDir = tempDir('ecs-state-');
+    const loop = (id: string, base: string) => ({ id, type: 'assume-role', name: id, roleName: 'r', baseSourceId: base });
+    writeFileSync(join(stateDir, 'sources.json'), JSON.stringify({ version: 1, sources: [loop('a', 'b'), loop('b', 'a')] }));
+    const reg = new SourceRegistry({ stateDir });
+    expect(reg.list().map((s) => s.summary)).toContain('assume role r in the base account from b');
+    const broker = new CredentialBroker({ registry: reg, region: 'us-east-1', awsConfigDir: tempDir(), timeoutMs: 1000 });
+    await expect(broker.get('a')).rejects.toMatchObject({ code: 'InvalidSource', message: expect.stringContaining('loops back') });
   });
 
   it('keeps the stored secret when a static source is edited without one', () => {
