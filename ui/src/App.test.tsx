@@ -67,6 +67,8 @@ describe('app shell', () => {
     expect(banner).toHaveTextContent('Cannot reach the ECS Endpoints backend.');
     expect(banner).toHaveTextContent('Start it again and reload.');
     expect(screen.getByText('Endpoint 169.254.170.2: not serving')).toBeInTheDocument();
+    expect(screen.getByText(/Containers will appear here once the backend answers/)).toBeInTheDocument();
+    expect(screen.queryByText('Loading containers…')).not.toBeInTheDocument();
     down = false;
     await user.click(within(banner).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(screen.queryByRole('region', { name: 'Problems' })).not.toBeInTheDocument());

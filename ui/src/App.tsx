@@ -77,13 +77,20 @@ function Main({ pollIntervalMs }: { pollIntervalMs?: number | undefined }) {
       </Box>
 
       <TabPanel id="containers" active={tab === 'containers'}>
-        <ContainersView containers={live.containers} sources={live.sources} status={live.status} live={live} />
+        <ContainersView
+          containers={live.containers}
+          sources={live.sources}
+          status={live.status}
+          live={live}
+          loadFailed={live.error !== undefined}
+        />
       </TabPanel>
       <TabPanel id="sources" active={tab === 'sources'}>
         <SourcesView
           sources={live.sources}
           containers={live.containers}
           defaultSourceId={live.status?.defaultSourceId}
+          loadFailed={live.error !== undefined}
           onChanged={async () => {
             try {
               await live.reloadSources();

@@ -48,39 +48,31 @@ export function ContainerRow({
   pendingSource: string | null | undefined;
   now: number;
 } & RowHandlers) {
+  const nameCell = (
+    <TableCell
+      component="th"
+      scope="row"
+      sx={{ position: 'sticky', left: 0, zIndex: 1, bgcolor: 'background.paper', minWidth: 150, maxWidth: 220 }}
+    >
+      <Typography variant="body2" sx={{ fontWeight: 500, wordBreak: 'break-word' }}>
+        {c.name}
+      </Typography>
+      <Typography variant="caption" color="text.secondary" component="div">
+        <Mono title={c.id}>{shortId(c.id)}</Mono>
+      </Typography>
+    </TableCell>
+  );
   return (
-    <TableRow hover data-container-id={c.id} aria-busy={pendingEcs !== undefined || pendingSource !== undefined}>
-      <TableCell
-        component="th"
-        scope="row"
-        sx={{ position: 'sticky', left: 0, zIndex: 1, bgcolor: 'background.paper', maxWidth: 220 }}
-      >
-        <Typography variant="body2" sx={{ fontWeight: 500, overflowWrap: 'anywhere' }}>
-          {c.name}
-        </Typography>
-        <Typography variant="caption" color="text.secondary" component="div">
-          <Mono title={c.id}>{shortId(c.id)}</Mono>
-        </Typography>
-      </TableCell>
-      <TableCell sx={{ maxWidth: 220 }}>
-        <Typography variant="body2" noWrap title={c.image}>
-          {c.image}
-        </Typography>
-      </TableCell>
-      <TableCell sx={{ maxWidth: 180 }}>
-        {c.compose ? (
-          <>
-            <Typography variant="body2" noWrap title={c.compose.project}>
-              {c.compose.project}
-            </Typography>
-            <Typography variant="caption" color="text.secondary" component="div" noWrap title={c.compose.service}>
-              {c.compose.service}
-            </Typography>
-          </>
-        ) : (
-          dash
-        )}
-      </TableCell>
+    <TableRow
+      hover
+      data-container-id={c.id}
+      aria-busy={pendingEcs !== undefined || pendingSource !== undefined}
+      sx={(t) => ({
+        // The sticky name cell has its own background: give it the row's hover tint too.
+        '&:hover > th': { backgroundImage: `linear-gradient(${t.palette.action.hover}, ${t.palette.action.hover})` },
+      })}
+    >
+      {nameCell}
       <TableCell>
         <Tooltip title={c.status}>
           <Chip size="small" label={c.state} color={STATE_COLOR[c.state]} variant="outlined" tabIndex={0} />
@@ -99,10 +91,34 @@ export function ContainerRow({
           onChange={(id) => onAssign(c, id)}
         />
       </TableCell>
-      <TableCell>{c.ecs.address ? <Mono>{c.ecs.address}</Mono> : dash}</TableCell>
-      <TableCell sx={{ maxWidth: 180 }}>
+      <TableCell sx={{ minWidth: 130 }}>
+        {c.lastCall ? (
+          <Box>
+            <Typography variant="body2" title={c.lastCall.at}>
+              {relativeTime(c.lastCall.at, now)}
+            </Typography>
+            <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}>
+              <Typography
+                variant="caption"
+                color="text.secondary"
+                title={c.lastCall.path}
+                sx={{ display: 'block', maxWidth: 120, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+              >
+                <Mono>{c.lastCall.path}</Mono>
+              </Typography>
+              <Chip size="small" label={c.lastCall.status} color={httpStatusColor(c.lastCall.status)} variant="outlined" sx={{ height: 18, fontSize: 11 }} />
+            </Box>
+          </Box>
+        ) : (
+          <Typography variant="body2" color="text.secondary">
+            never
+          </Typography>
+        )}
+      </TableCell>
+      <TableCell sx={{ whiteSpace: 'nowrap' }}>{c.ecs.address ? <Mono>{c.ecs.address}</Mono> : dash}</TableCell>
+      <TableCell>
         {c.task ? (
-          <Typography variant="body2" noWrap title={c.task.arn}>
+          <Typography variant="body2" title={c.task.arn} sx={{ display: 'block', maxWidth: 160, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
             {c.task.family}
             <Typography component="span" variant="body2" color="text.secondary">
               :{c.task.revision}
@@ -112,23 +128,23 @@ export function ContainerRow({
           dash
         )}
       </TableCell>
-      <TableCell sx={{ minWidth: 150, maxWidth: 240 }}>
-        {c.lastCall ? (
-          <Box>
-            <Typography variant="body2" title={c.lastCall.at}>
-              {relativeTime(c.lastCall.at, now)}
+      <TableCell>
+        <Typography variant="body2" title={c.image} sx={{ display: 'block', maxWidth: 170, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+          {c.image}
+        </Typography>
+      </TableCell>
+      <TableCell>
+        {c.compose ? (
+          <Box sx={{ maxWidth: 150 }}>
+            <Typography variant="body2" noWrap title={c.compose.project}>
+              {c.compose.project}
             </Typography>
-            <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.75, minWidth: 0 }}>
-              <Typography variant="caption" color="text.secondary" noWrap title={c.lastCall.path} sx={{ minWidth: 0 }}>
-                <Mono>{c.lastCall.path}</Mono>
-              </Typography>
-              <Chip size="small" label={c.lastCall.status} color={httpStatusColor(c.lastCall.status)} sx={{ height: 18, fontSize: 11 }} />
-            </Box>
+            <Typography variant="caption" color="text.secondary" component="div" noWrap title={c.compose.service}>
+              {c.compose.service}
+            </Typography>
           </Box>
         ) : (
-          <Typography variant="body2" color="text.secondary">
-            never
-          </Typography>
+          dash
         )}
       </TableCell>
     </TableRow>

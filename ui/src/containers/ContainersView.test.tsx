@@ -42,14 +42,14 @@ describe('containers table', () => {
     const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
     expect(headers).toEqual([
       'Name',
-      'Image',
-      'Compose project / service',
       'State',
       'ECS mode',
       'Credential source',
+      'Last endpoint call',
       'Address',
       'Task family',
-      'Last endpoint call',
+      'Image',
+      'Compose',
     ]);
 
     const web = rowOf('web');
@@ -271,6 +271,8 @@ describe('empty states', () => {
   it('explains ECS mode and both compose options when no container is in ECS mode', async () => {
     setup(container('web'));
     expect(await screen.findByRole('heading', { name: 'No container is in ECS mode yet' })).toBeInTheDocument();
+    expect(screen.getByText(/ECS mode makes a container see what it would see on Amazon ECS/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Compose: put a service in ECS mode with a label')).toHaveTextContent('ecs-endpoints.enable: "true"');
     const network = screen.getByLabelText(/^Or join the ecs-endpoints network/);
     expect(network).toHaveTextContent('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: /creds');
     expect(network).toHaveTextContent('ECS_CONTAINER_METADATA_URI_V4: http://169.254.170.2/v4');
@@ -284,5 +286,6 @@ describe('empty states', () => {
     setup(container('web', { ecs: { enabled: true } }));
     await screen.findByRole('switch', { name: 'ECS mode for web' });
     expect(screen.queryByRole('heading', { name: 'No container is in ECS mode yet' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('heading', { name: 'ECS mode from Compose' })).not.toBeInTheDocument();
   });
 });

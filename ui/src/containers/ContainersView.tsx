@@ -14,12 +14,13 @@ import TableRow from '@mui/material/TableRow';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import SearchIcon from '@mui/icons-material/Search';
+import type { Theme } from '@mui/material/styles';
 import type { ContainerView, SourceView, StatusView } from '@ecs-endpoints/contract';
 import { useApi } from '../api/ApiContext.tsx';
 import type { LiveData } from '../api/useLiveData.ts';
 import { useNow } from '../common/useNow.ts';
 import { ContainerRow } from './ContainerRow.tsx';
-import { NoContainers, NoEcsContainers } from './EmptyStates.tsx';
+import { ComposeSnippets, NoContainers, NoEcsContainersHint } from './EmptyStates.tsx';
 import { RecreateDialog } from './RecreateDialog.tsx';
 
 export function matchesSearch(c: ContainerView, query: string): boolean {
@@ -30,26 +31,44 @@ export function matchesSearch(c: ContainerView, query: string): boolean {
     .some((x) => x.toLowerCase().includes(q));
 }
 
+// The daily loop first (switch, source, did it call?), then what else identifies a container.
 const COLUMNS = [
   'Name',
-  'Image',
-  'Compose project / service',
   'State',
   'ECS mode',
   'Credential source',
+  'Last endpoint call',
   'Address',
   'Task family',
-  'Last endpoint call',
+  'Image',
+  'Compose',
 ] as const;
+
+/**
+ * Shadows on the edges that have more columns beyond them (the table scrolls sideways in narrow
+ * tabs, and overlay scrollbars are invisible until used).
+ */
+const scrollShadows = (t: Theme) => {
+  const paper = t.palette.background.paper;
+  const shade = t.palette.mode === 'dark' ? 'rgba(0,0,0,0.55)' : 'rgba(0,0,0,0.18)';
+  return {
+    overflowX: 'auto',
+    background: `linear-gradient(to left, ${paper} 30%, transparent) right / 40px 100% no-repeat local,
+      radial-gradient(farthest-side at 100% 50%, ${shade}, transparent) right / 14px 100% no-repeat scroll,
+      ${paper}`,
+  } as const;
+};
 
 export interface ContainersViewProps {
   containers: ContainerView[] | undefined;
   sources: SourceView[] | undefined;
   status: StatusView | undefined;
   live: Pick<LiveData, 'refresh' | 'upsertContainer'>;
+  /** The first load failed: don't pretend to be loading. */
+  loadFailed?: boolean;
 }
 
-export function ContainersView({ containers, sources, status, live }: ContainersViewProps) {
+export function ContainersView({ containers, sources, status, live, loadFailed = false }: ContainersViewProps) {
   const { client, notifyError } = useApi();
   const [query, setQuery] = useState('');
   const [onlyEcs, setOnlyEcs] = useState(false);
@@ -117,6 +136,13 @@ export function ContainersView({ containers, sources, status, live }: Containers
     [containers, onlyEcs, query],
   );
 
+  if (containers === undefined && loadFailed) {
+    return (
+      <Typography variant="body2" color="text.secondary" sx={{ p: 3 }}>
+        Containers will appear here once the backend answers (see the message above).
+      </Typography>
+    );
+  }
   if (containers === undefined) {
     return (
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, p: 3 }} role="status">
@@ -166,10 +192,10 @@ export function ContainersView({ containers, sources, status, live }: Containers
         </Typography>
       </Box>
 
-      {!anyEcs && <NoEcsContainers network={network} address={address} />}
+      {!anyEcs && <NoEcsContainersHint address={address} />}
 
-      <TableContainer component={Paper} variant="outlined" sx={{ overflowX: 'auto' }}>
-        <Table size="small" aria-label="Containers" sx={{ minWidth: 1180 }}>
+      <TableContainer component={Paper} variant="outlined" sx={scrollShadows}>
+        <Table size="small" aria-label="Containers" sx={{ minWidth: 1100, '& td, & th': { px: 1.25 } }}>
           <TableHead>
             <TableRow>
               {COLUMNS.map((col, i) => (
@@ -214,6 +240,8 @@ export function ContainersView({ containers, sources, status, live }: Containers
           </TableBody>
         </Table>
       </TableContainer>
+
+      {!anyEcs && <ComposeSnippets network={network} address={address} />}
 
       <RecreateDialog
         container={confirm}

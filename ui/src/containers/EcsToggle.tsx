@@ -34,7 +34,7 @@ export function EcsToggle({
     />
   );
   return (
-    <Box sx={{ minWidth: 150, maxWidth: 240 }}>
+    <Box sx={{ minWidth: 140, maxWidth: 190 }}>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}>
         {blocked && c.ecs.reason ? (
           <Tooltip title={c.ecs.reason}>
@@ -46,12 +46,12 @@ export function EcsToggle({
         {busy && (
           <CircularProgress size={16} aria-label={pending ? `Enabling ECS mode for ${c.name}` : `Disabling ECS mode for ${c.name}`} />
         )}
-        {c.ecs.auto && (
-          <Tooltip title="Put in ECS mode by the ecs-endpoints.enable / ecs-endpoints.preset label or a compose networks: entry">
-            <Chip size="small" label="via label/compose" variant="outlined" tabIndex={0} />
-          </Tooltip>
-        )}
       </Box>
+      {c.ecs.auto && (
+        <Tooltip title="Put in ECS mode by the ecs-endpoints.enable / ecs-endpoints.preset label or a compose networks: entry">
+          <Chip size="small" label="via label/compose" variant="outlined" tabIndex={0} sx={{ height: 20, fontSize: 11, mb: 0.25 }} />
+        </Tooltip>
+      )}
       {blocked && c.ecs.reason && (
         <Typography id={reasonId} variant="caption" color="text.secondary" component="div" sx={{ lineHeight: 1.3 }}>
           {c.ecs.reason}

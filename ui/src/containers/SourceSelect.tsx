@@ -56,7 +56,7 @@ export function SourceSelect({
   const disabled = !container.ecs.enabled || busy;
   const helperId = `source-origin-${container.id}`;
   return (
-    <Box sx={{ minWidth: 190, maxWidth: 260 }}>
+    <Box sx={{ width: 210 }}>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
         <Select
           size="small"

@@ -138,8 +138,15 @@ export function SourceFormDialog({ open, source, sources, onClose, onSaved }: So
   const baseCandidates = sources.filter((s) => s.id !== source?.id && s.type !== 'none');
 
   return (
-    <Dialog open={open} onClose={saving ? undefined : onClose} maxWidth="sm" fullWidth aria-labelledby="source-form-title">
-      <form onSubmit={(e) => void submit(e)} noValidate>
+    <Dialog
+      open={open}
+      onClose={saving ? undefined : onClose}
+      maxWidth="sm"
+      fullWidth
+      aria-labelledby="source-form-title"
+      // The paper is the form, so the content scrolls between a fixed title and fixed buttons.
+      slotProps={{ paper: { component: 'form', noValidate: true, onSubmit: (e: FormEvent) => void submit(e) } as object }}
+    >
         <DialogTitle id="source-form-title">{source ? `Edit source ${source.name}` : 'Add a credential source'}</DialogTitle>
         <DialogContent>
           <Stack spacing={2} sx={{ pt: 1 }}>
@@ -278,7 +285,6 @@ export function SourceFormDialog({ open, source, sources, onClose, onSaved }: So
             Save
           </Button>
         </DialogActions>
-      </form>
     </Dialog>
   );
 }

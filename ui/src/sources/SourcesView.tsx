@@ -69,11 +69,13 @@ export function SourcesView({
   containers,
   defaultSourceId,
   onChanged,
+  loadFailed = false,
 }: {
   sources: SourceView[] | undefined;
   containers: ContainerView[] | undefined;
   defaultSourceId: string | undefined;
   onChanged: () => Promise<void> | void;
+  loadFailed?: boolean;
 }) {
   const { client, notifyError, notifySuccess } = useApi();
   const [form, setForm] = useState<{ open: boolean; source?: SourceView | undefined }>({ open: false });
@@ -124,7 +126,11 @@ export function SourcesView({
         </Button>
       </Box>
 
-      {sources === undefined ? (
+      {sources === undefined && loadFailed ? (
+        <Typography variant="body2" color="text.secondary" sx={{ p: 3 }}>
+          Sources will appear here once the backend answers (see the message above).
+        </Typography>
+      ) : sources === undefined ? (
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1.5, p: 3 }} role="status">
           <CircularProgress size={20} />
           <Typography variant="body2">Loading sources…</Typography>
@@ -190,26 +196,28 @@ export function SourcesView({
                         <span id={`source-name-${s.id}`} hidden>
                           {s.name}
                         </span>
-                        {s.builtIn ? (
-                          <Tooltip title="Built-in sources cannot be edited or deleted">
-                            <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1.5, mr: 1 }}>
-                              built-in
-                            </Typography>
-                          </Tooltip>
-                        ) : (
-                          <>
-                            <Tooltip title="Edit">
-                              <IconButton size="small" aria-label={`Edit ${s.name}`} onClick={() => setForm({ open: true, source: s })} sx={{ ml: 1 }}>
-                                <EditOutlinedIcon fontSize="small" />
-                              </IconButton>
+                        <Box component="span" sx={{ display: 'inline-flex', justifyContent: 'flex-end', width: 76, ml: 1, verticalAlign: 'middle' }}>
+                          {s.builtIn ? (
+                            <Tooltip title="Built-in sources cannot be edited or deleted">
+                              <Typography component="span" variant="caption" color="text.secondary" tabIndex={0} sx={{ pr: 1 }}>
+                                built-in
+                              </Typography>
                             </Tooltip>
-                            <Tooltip title="Delete">
-                              <IconButton size="small" aria-label={`Delete ${s.name}`} onClick={() => setToDelete(s)}>
-                                <DeleteOutlineIcon fontSize="small" />
-                              </IconButton>
-                            </Tooltip>
-                          </>
-                        )}
+                          ) : (
+                            <>
+                              <Tooltip title="Edit">
+                                <IconButton size="small" aria-label={`Edit ${s.name}`} onClick={() => setForm({ open: true, source: s })}>
+                                  <EditOutlinedIcon fontSize="small" />
+                                </IconButton>
+                              </Tooltip>
+                              <Tooltip title="Delete">
+                                <IconButton size="small" aria-label={`Delete ${s.name}`} onClick={() => setToDelete(s)}>
+                                  <DeleteOutlineIcon fontSize="small" />
+                                </IconButton>
+                              </Tooltip>
+                            </>
+                          )}
+                        </Box>
                       </TableCell>
                     </TableRow>
                     {test && !test.running && (

@@ -30,7 +30,7 @@ function shared(mode: 'light' | 'dark'): ThemeOptions {
       h3: { fontSize: 18, fontWeight: 500 },
       h4: { fontSize: 16, fontWeight: 500 },
       h5: { fontSize: 14, fontWeight: 500 },
-      h6: { fontSize: 14, fontWeight: 500 },
+      h6: { fontSize: 16, fontWeight: 500 },
       button: { textTransform: 'none', fontWeight: 500 },
     },
     components: {
