@@ -102,6 +102,10 @@ describe('fetch transport', () => {
       onerror: (() => void) | null = null;
       onmessage: ((m: MessageEvent) => void) | null = null;
       closed = false;
+      named = new Map<string, (m: MessageEvent) => void>();
+      addEventListener(type: string, fn: (m: MessageEvent) => void) {
+        this.named.set(type, fn);
+      }
       constructor(public url: string) {
         instances.push(this);
       }
@@ -119,7 +123,11 @@ describe('fetch transport', () => {
     es.onopen?.();
     es.onmessage?.({ data: JSON.stringify({ type: 'containers', containers: [] }) } as MessageEvent);
     es.onmessage?.({ data: 'not json' } as MessageEvent);
-    expect(events).toEqual([{ type: 'containers', containers: [] }]);
+    es.named.get('status')?.({ data: JSON.stringify({ type: 'status', status: { region: 'x' } }) } as MessageEvent);
+    expect(events).toEqual([
+      { type: 'containers', containers: [] },
+      { type: 'status', status: { region: 'x' } },
+    ]);
     expect(states).toEqual(['connecting', 'open']);
     sub.close();
     expect(es.closed).toBe(true);

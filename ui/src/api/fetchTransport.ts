@@ -2,6 +2,8 @@ import { API, type LiveEvent } from '@ecs-endpoints/contract';
 import { ApiRequestError, asApiError, unexpectedResponse, unreachable } from './errors.ts';
 import type { HttpMethod, LiveConnectionState, LiveSubscription, Transport } from './transport.ts';
 
+const LIVE_EVENT_TYPES = ['containers', 'request', 'status', 'sources'] as const;
+
 export const TOKEN_HEADER = 'X-ECS-Endpoints-Token';
 export const TOKEN_META = 'ecs-endpoints-token';
 
@@ -86,7 +88,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     onState('connecting');
     source.onopen = () => onState('open');
     source.onerror = () => onState(source.readyState === 2 ? 'error' : 'connecting');
-    source.onmessage = (msg: MessageEvent) => {
+    const handle = (msg: MessageEvent) => {
       try {
         const event = JSON.parse(String(msg.data)) as LiveEvent;
         if (event && typeof event === 'object' && 'type' in event) onEvent(event);
@@ -94,6 +96,9 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         // A malformed event is dropped; the next snapshot corrects the view.
       }
     };
+    source.onmessage = handle;
+    // Also accept events sent with an `event:` name equal to their type.
+    for (const type of LIVE_EVENT_TYPES) source.addEventListener?.(type, handle as EventListener);
     return { close: () => source.close() };
   }
 

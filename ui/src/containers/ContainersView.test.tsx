@@ -241,6 +241,24 @@ describe('credential source select', () => {
     expect(t.mutations()[0]?.body).toEqual({ sourceId: null });
   });
 
+  it('names the default alias after its target and does not offer it twice', async () => {
+    const c = container('web', { ecs: { enabled: true }, source: { effectiveId: 'default', origin: 'default' } });
+    const { user } = setupWith((t) => {
+      t.containers = [c];
+      t.sources = [
+        ...t.sources,
+        { id: 'default', name: 'Default', type: 'fake', summary: 'fake: fake credentials', settings: { spec: 'fake', target: 'fake' }, builtIn: true, assignedTo: [] },
+      ];
+      t.status = { ...t.status, defaultSourceId: 'default' };
+    });
+    const select = await screen.findByRole('combobox', { name: 'Credential source for web' });
+    expect(select).toHaveTextContent('Default (fake)');
+    expect(screen.getByText('fake · default source')).toBeInTheDocument();
+    await user.click(select);
+    const listbox = await screen.findByRole('listbox');
+    expect(within(listbox).getAllByRole('option').map((o) => o.textContent)).toEqual(['Default (fake)', 'none', 'fake', 'dev profile']);
+  });
+
   it('shows the error and keeps the previous source when the PUT fails', async () => {
     const c = container('web', { ecs: { enabled: true } });
     const { t, user } = setup(c);

@@ -7,9 +7,21 @@ import type { ContainerView, SourceView } from '@ecs-endpoints/contract';
 
 const DEFAULT_VALUE = '';
 
+/**
+ * A source's name for people. The backend's "default" source is an alias (settings.target) of the
+ * source ECS_ENDPOINTS_DEFAULT_SOURCE names: show what it points at.
+ */
 export function nameOfSource(id: string | undefined, sources: SourceView[] | undefined): string {
   if (!id) return '—';
-  return sources?.find((s) => s.id === id)?.name ?? id;
+  const s = sources?.find((x) => x.id === id);
+  if (!s) return id;
+  const target = typeof s.settings.target === 'string' ? sources?.find((x) => x.id === s.settings.target) : undefined;
+  return target && target.id !== s.id ? target.name : s.name;
+}
+
+/** The default alias itself is what "Default (…)" already means: don't offer it twice. */
+function isDefaultAlias(s: SourceView, defaultSourceId: string | undefined): boolean {
+  return s.id === defaultSourceId && s.builtIn && typeof s.settings.target === 'string';
 }
 
 /** What "no assignment" means for this container: its preset's source or the default source. */
@@ -52,7 +64,8 @@ export function SourceSelect({
 }) {
   const current = pendingValue !== undefined ? pendingValue : (container.source.assignedId ?? null);
   const value = current ?? DEFAULT_VALUE;
-  const known = new Set((sources ?? []).map((s) => s.id));
+  const options = (sources ?? []).filter((s) => !isDefaultAlias(s, defaultSourceId) || s.id === value);
+  const known = new Set(options.map((s) => s.id));
   const disabled = !container.ecs.enabled || busy;
   const helperId = `source-origin-${container.id}`;
   return (
@@ -73,7 +86,7 @@ export function SourceSelect({
           MenuProps={{ slotProps: { paper: { sx: { maxHeight: 360 } } } }}
         >
           <MenuItem value={DEFAULT_VALUE}>{fallbackLabel(container, sources, defaultSourceId)}</MenuItem>
-          {(sources ?? []).map((s) => (
+          {options.map((s) => (
             <MenuItem key={s.id} value={s.id}>
               {s.name}
             </MenuItem>
