@@ -83,7 +83,8 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     this.index.on('change', () => this.scheduleRebuild());
     this.index.on('status', (connected) => {
       this.emit('status');
-      if (connected) void this.ensureNetwork();
+      // After a daemon restart the network (or our attachment to it) may be gone.
+      if (connected && this.listening) void this.ensureNetwork();
     });
   }
 
@@ -147,7 +148,15 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     this.listening = false;
   }
 
-  private async ensureNetwork(throwOnError = false): Promise<void> {
+  private ensuring?: Promise<void>;
+
+  /** Single-flight: start() and a Docker reconnect may both ask at once. */
+  private ensureNetwork(throwOnError = false): Promise<void> {
+    if (!this.ensuring) this.ensuring = this.doEnsureNetwork().finally(() => (this.ensuring = undefined));
+    return throwOnError ? this.ensuring : this.ensuring.catch(() => undefined);
+  }
+
+  private async doEnsureNetwork(): Promise<void> {
     try {
       await this.network.ensure();
       if (this.config.topology === 'container') await this.network.selfAttach(this.config.self);
@@ -158,7 +167,8 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       const e = err as NetworkError;
       this.networkProblem = { id: 'network', severity: 'error', message: e.message, remedy: e.remedy };
       log.error('network: ' + e.message, { remedy: e.remedy });
-      if (throwOnError) throw err;
+      this.emit('status');
+      throw err;
     }
     this.emit('status');
   }

@@ -264,6 +264,8 @@ export class DataPlane {
       idLabel = seg[2]!;
     }
     const sub = rest.join('/');
+    // A trailing slash or empty segment matches no route (cleaning keeps trailing slashes).
+    if (rest.includes('')) return notFound();
     const containerId = entry?.container.record.id;
 
     const unknown = (handler: string, what: 'container' | 'task', status: number, kind: RequestKind) =>

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 
 export const BUSYBOX = 'ecs-endpoints-test/busybox:latest';
 export const NODE_IMAGE = 'ecs-endpoints-test/node:latest';
@@ -71,13 +71,13 @@ export async function exec(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const id = typeof container === 'string' ? container : container.id;
   // The docker CLI demultiplexes the stream for us; simpler and just as real as dockerode's exec.
-  try {
-    const stdout = execFileSync('docker', ['exec', id, ...cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, stdout, stderr: '' };
-  } catch (err) {
-    const e = err as { status?: number; stdout?: string; stderr?: string };
-    return { code: e.status ?? 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+  // Asynchronous on purpose: the backend under test runs in this same process.
+  return new Promise((resolve) => {
+    execFile('docker', ['exec', id, ...cmd], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 export interface RawResponse {
