@@ -6,12 +6,17 @@ import { ContainerIndex } from './docker/container-index.ts';
 import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
 import { ManagedNetwork, NetworkError, joinBlocker } from './docker/network.ts';
 import { StatsCache } from './docker/stats.ts';
-import { DataPlane, type CredentialsPort } from './endpoints/data-plane.ts';
+import { DataPlane } from './endpoints/data-plane.ts';
 import { dataPlaneServer, introspectionServer, listen } from './endpoints/http.ts';
 import { RequestLog } from './endpoints/request-log.ts';
 import { Throttle } from './endpoints/throttle.ts';
 import { log } from './log.ts';
 import { PersistentIds } from './state/ids.ts';
+import { Assignments } from './state/assignments.ts';
+import { CredentialBroker } from './credentials/broker.ts';
+import { SourceRegistry } from './credentials/registry.ts';
+import { BrokerCredentials, type EffectiveSource } from './endpoints/credentials-port.ts';
+import type { ContainerRecord } from './tasks/types.ts';
 import { LABEL, buildModel, type OverridesFor } from './tasks/model.ts';
 import type { TaskModel } from './tasks/types.ts';
 
@@ -20,16 +25,12 @@ export const VERSION = '0.1.0';
 export interface BackendOptions {
   /** Docker connection; defaults to DOCKER_HOST or the local socket. Tests pass a proxied one. */
   connect?: () => Promise<DockerConnection>;
-  credentials?: (backend: Backend) => CredentialsPort;
   overridesFor?: OverridesFor;
+  /** Preset matching (presets room): the preset source for a container, if any. */
+  presetSourceFor?: (record: ContainerRecord) => { sourceId: string; presetName: string } | undefined;
+  /** Broker options for tests (clock, timeouts). */
+  broker?: Partial<ConstructorParameters<typeof CredentialBroker>[0]>;
 }
-
-/** Until a credentials room is wired in: ECS mode with no task role. */
-const noCredentials: CredentialsPort = {
-  forContainer: async () => ({ status: 400, body: '{"code":"InvalidIdInRequest","message":"Credentials not found","HTTPErrorCode":400}', error: 'no credentials configured' }),
-  forRole: async () => ({ status: 400, body: '{"code":"InvalidIdInRequest","message":"Credentials not found","HTTPErrorCode":400}', error: 'no credentials configured' }),
-  hasTaskRole: () => false,
-};
 
 /**
  * The backend: Docker events → container index → task model → data plane. Everything the data
@@ -50,7 +51,10 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   private networkProblem?: Problem;
   networkReady = false;
   listening = false;
-  private credentialsPort: CredentialsPort = noCredentials;
+  readonly sources: SourceRegistry;
+  readonly broker: CredentialBroker;
+  readonly assignments: Assignments;
+  readonly credentials: BrokerCredentials;
 
   constructor(
     readonly config: Config,
@@ -58,6 +62,17 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   ) {
     super();
     this.ids = new PersistentIds(config.stateDir);
+    this.assignments = new Assignments(config.stateDir);
+    this.sources = new SourceRegistry({ stateDir: config.stateDir, defaultSpec: config.defaultSource });
+    this.broker = new CredentialBroker({
+      registry: this.sources,
+      region: config.region,
+      stsEndpoint: config.stsEndpoint,
+      awsConfigDir: config.awsConfigDir,
+      timeoutMs: config.stsTimeoutMs,
+      ...opts.broker,
+    });
+    this.credentials = new BrokerCredentials(this.broker, this.sources, (e) => this.effectiveSource(e.container.record));
     this.index = new ContainerIndex(opts.connect ?? (() => connectDocker(dockerOptions())));
     this.network = new ManagedNetwork(() => this.index.docker, {
       name: config.network,
@@ -72,7 +87,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     this.plane = new DataPlane({
       model: () => this.current,
       stats: this.stats,
-      credentials: { forContainer: (e, r) => this.credentialsPort.forContainer(e, r), forRole: (e, ro, r) => this.credentialsPort.forRole(e, ro, r), hasTaskRole: (t) => this.credentialsPort.hasTaskRole(t) },
+      credentials: this.credentials,
       render: {
         network: config.network,
         region: config.region,
@@ -97,8 +112,13 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     return this.current;
   }
 
-  setCredentials(port: CredentialsPort): void {
-    this.credentialsPort = port;
+  /** A container's credential source: its own assignment, else the matching preset, else the default. */
+  effectiveSource(record: ContainerRecord): EffectiveSource {
+    const assigned = this.assignments.get(record.name);
+    if (assigned && this.sources.record(assigned)) return { id: assigned, origin: 'assignment' };
+    const preset = this.opts.presetSourceFor?.(record);
+    if (preset) return { id: preset.sourceId, origin: 'preset', presetName: preset.presetName };
+    return { id: 'default', origin: 'default' };
   }
 
   /**
@@ -107,7 +127,6 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
    * listens, or rejects with a NetworkError that needs the user.
    */
   async start(): Promise<void> {
-    if (this.opts.credentials) this.credentialsPort = this.opts.credentials(this);
     await this.index.start();
     await this.ensureNetwork(true);
     const host = this.config.address;
@@ -179,6 +198,9 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       p.push({ id: 'docker', severity: 'error', message: `Cannot reach the Docker Engine${this.index.lastError ? `: ${this.index.lastError}` : ''}.`, remedy: 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.' });
     }
     if (this.networkProblem) p.push(this.networkProblem);
+    for (const [what, problem] of [['assignments', this.assignments.problem], ['sources', this.sources.problem]] as const) {
+      if (problem) p.push({ id: `state-${what}`, severity: 'warning', message: `The ${what} file was unreadable (${problem.reason}) and was kept aside as ${problem.keptAs}.`, remedy: `Fix or remove the kept copy; ${what} start empty until then.` });
+    }
     if (this.ids.problem) {
       p.push({ id: 'state-ids', severity: 'warning', message: `A state file was unreadable (${this.ids.problem.reason}) and was kept aside as ${this.ids.problem.keptAs}.`, remedy: 'Endpoint ids were regenerated; restart containers that cached their metadata URL.' });
     }

@@ -116,7 +116,8 @@ export interface Config {
   introspectionPort: number;
   stsEndpoint?: string;
   stsTimeoutMs: number;
-  awsConfigDir: string;
+  /** Unset: AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, else ~/.aws (the SDK's own rules). */
+  awsConfigDir?: string;
   uiDir?: string;
   self?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -205,7 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspectionPort: e.ECS_ENDPOINTS_INTROSPECTION_PORT,
     stsEndpoint: e.ECS_ENDPOINTS_STS_ENDPOINT,
     stsTimeoutMs: e.ECS_ENDPOINTS_STS_TIMEOUT_MS,
-    awsConfigDir: e.ECS_ENDPOINTS_AWS_CONFIG_DIR ?? join(homedir(), '.aws'),
+    awsConfigDir: e.ECS_ENDPOINTS_AWS_CONFIG_DIR,
     uiDir: e.ECS_ENDPOINTS_UI_DIR,
     self: e.ECS_ENDPOINTS_SELF,
     logLevel: e.ECS_ENDPOINTS_LOG_LEVEL,

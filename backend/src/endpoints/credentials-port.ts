@@ -1,0 +1,106 @@
+import { goJson } from '../gojson.ts';
+import { log } from '../log.ts';
+import type { CredentialBroker } from '../credentials/broker.ts';
+import type { SourceRegistry } from '../credentials/registry.ts';
+import { toAgentJson } from '../credentials/format.ts';
+import { isCredentialError } from '../credentials/types.ts';
+import type { Task } from '../tasks/types.ts';
+import type { CredentialsAnswer, CredentialsPort, DataRequest, Entry } from './data-plane.ts';
+
+export interface EffectiveSource {
+  id: string;
+  origin: 'assignment' | 'preset' | 'default';
+  presetName?: string;
+}
+
+function prefixFor(url: string): string {
+  if (url.startsWith('/v1/')) return 'CredentialsV1Request: ';
+  if (url.startsWith('/v2/')) return 'CredentialsV2Request: ';
+  return '';
+}
+
+function err(status: number, code: string, message: string, sourceId?: string, detail?: string): CredentialsAnswer {
+  return { status, body: goJson({ code, message, HTTPErrorCode: status }), sourceId, error: detail ?? message };
+}
+
+/**
+ * Credentials for the data plane from the broker: the container's effective source (assignment →
+ * preset → default), in the agent's body. A source that serves none answers like an unknown id
+ * (a task without a role); a source that fails answers 503 CredentialsUninitialized with the
+ * reason and what to do, so the SDK's error and the request log say something useful.
+ */
+export class BrokerCredentials implements CredentialsPort {
+  private defaultChainAccount?: Promise<string | undefined>;
+
+  constructor(
+    private readonly broker: CredentialBroker,
+    private readonly registry: SourceRegistry,
+    private readonly effective: (entry: Entry) => EffectiveSource,
+  ) {}
+
+  /** Follow aliases (the default source) to the source that does the work. */
+  targetOf(sourceId: string): string {
+    let id = sourceId;
+    for (let i = 0; i < 8; i++) {
+      const r = this.registry.record(id);
+      if (r?.kind !== 'alias') return id;
+      id = r.target;
+    }
+    return id;
+  }
+
+  servesNone(sourceId: string): boolean {
+    const r = this.registry.record(this.targetOf(sourceId));
+    return !r || (r.kind !== 'alias' && r.kind !== 'default-chain' && 'input' in r && r.input.type === 'none');
+  }
+
+  hasTaskRole(task: Task): boolean {
+    return task.containers.some((c) => !this.servesNone(this.effective({ task, container: c }).id));
+  }
+
+  async forContainer(entry: Entry, req: DataRequest): Promise<CredentialsAnswer> {
+    return this.fetch(this.effective(entry).id, entry, req);
+  }
+
+  async forRole(entry: Entry, role: { arn?: string; name?: string }, req: DataRequest): Promise<CredentialsAnswer> {
+    const src = this.effective(entry).id;
+    if (this.targetOf(src) === 'fake') {
+      // Offline: fake credentials that name the requested role.
+      const a = await this.fetch(src, entry, req);
+      if (a.status !== 200) return a;
+      const arn = role.arn ?? `arn:aws:iam::000000000000:role/${role.name}`;
+      return { ...a, body: goJson({ ...JSON.parse(a.body), RoleArn: arn }) };
+    }
+    let arn = role.arn;
+    if (!arn) {
+      // A role by name lives in the account of the backend's own identity (as in the older emulator).
+      this.defaultChainAccount ??= this.broker.test('@default-chain').then((r) => r.account);
+      const account = await this.defaultChainAccount;
+      if (!account) {
+        this.defaultChainAccount = undefined;
+        return err(503, 'CredentialsUninitialized', `Cannot find the account for role "${role.name}": the backend has no AWS identity of its own. Use /role-arn/<arn>, or assign a source to the container.`);
+      }
+      arn = `arn:aws:iam::${account}:role/${role.name}`;
+    }
+    let id: string;
+    try {
+      id = this.registry.resolveSpec(`role-arn:${arn}`);
+    } catch (e) {
+      return err(400, 'InvalidIdInRequest', `${(e as Error).message}`);
+    }
+    return this.fetch(id, entry, req);
+  }
+
+  private async fetch(sourceId: string, entry: Entry, req: DataRequest): Promise<CredentialsAnswer> {
+    const prefix = prefixFor(req.url);
+    try {
+      const creds = await this.broker.get(sourceId, { family: entry.task.family, containerName: entry.container.ecsName });
+      if (!creds) return err(400, 'InvalidIdInRequest', `${prefix}Credentials not found`, sourceId, `source "${sourceId}" serves no credentials`);
+      return { status: 200, body: goJson(toAgentJson(creds)), sourceId };
+    } catch (e) {
+      if (!isCredentialError(e)) log.error('credentials: unexpected error', { source: sourceId, error: (e as Error).message });
+      const message = isCredentialError(e) ? `${e.message}${e.remedy ? ` ${e.remedy}` : ''}` : 'Internal server error';
+      return err(503, 'CredentialsUninitialized', `${prefix}Credentials uninitialized for ID: ${message}`, sourceId, message);
+    }
+  }
+}
