@@ -1,0 +1,100 @@
+import type Docker from 'dockerode';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OWNER_LABEL } from '../../src/docker/network.ts';
+import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { docker, httpFrom, pickSubnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
+
+const containers: Docker.Container[] = [];
+const networks: string[] = [];
+const backends: TestBackend[] = [];
+
+afterAll(async () => {
+  await removeAll(containers);
+  for (const b of backends) await b.cleanup();
+  for (const n of networks) await docker.getNetwork(n).remove().catch(() => undefined);
+});
+
+describe('the managed network', () => {
+  it('is created with the subnet, gateway, a dynamic range that excludes .2, and our label', async () => {
+    const tb = await startTestBackend();
+    backends.push(tb);
+    const info = await docker.getNetwork(tb.network).inspect();
+    const prefix = tb.config.subnet.cidr.split('.').slice(0, 3).join('.');
+    expect(info.Driver).toBe('bridge');
+    expect(info.Attachable).toBe(true);
+    expect(info.Labels[OWNER_LABEL]).toBe('true');
+    expect(info.IPAM.Config[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2`, IPRange: `${prefix}.128/25` });
+    // Containers get addresses from the upper half, never the endpoint's.
+    const c = await runContainer({ network: tb.network });
+    containers.push(c);
+    const ip = (await c.inspect()).NetworkSettings.Networks[tb.network]!.IPAddress;
+    expect(Number(ip.split('.')[3])).toBeGreaterThanOrEqual(128);
+  });
+
+  it('is adopted on restart, and endpoint and task ids survive the restart', async () => {
+    const tb = await startTestBackend();
+    backends.push(tb);
+    const c = await runContainer({ network: tb.network });
+    containers.push(c);
+    const first = await inModel(tb, c.id);
+    const netId = (await docker.getNetwork(tb.network).inspect()).Id;
+    await tb.stop();
+    const again = await startTestBackend({}, { stateDir: tb.stateDir, network: tb.network, subnet: tb.config.subnet.cidr });
+    backends.push(again);
+    expect((await docker.getNetwork(tb.network).inspect()).Id).toBe(netId);
+    const second = await inModel(again, c.id);
+    expect(second.container.endpointId).toBe(first.container.endpointId);
+    expect(second.task.arn).toBe(first.task.arn);
+    expect((await httpFrom(c, `http://${again.address}/v4/${first.container.endpointId}`)).status).toBe(200);
+  });
+
+  it('refuses, naming the network and the remedy, when another network holds the subnet', async () => {
+    const { subnet } = await pickSubnet();
+    const foreign = uniqueName('someone-elses');
+    await docker.createNetwork({ Name: foreign, IPAM: { Config: [{ Subnet: subnet }] } });
+    networks.push(foreign);
+    const err = await startTestBackend({}, { subnet }).then(
+      (tb) => { backends.push(tb); return undefined; },
+      (e: Error & { remedy?: string; code?: string }) => e,
+    );
+    expect(err?.code).toBe('subnet-in-use');
+    expect(err?.message).toContain(`"${foreign}"`);
+    expect(err?.message).toContain(subnet);
+    expect(err?.remedy).toContain(`docker network rm ${foreign}`);
+    expect(err?.remedy).toContain('ECS_ENDPOINTS_SUBNET');
+    // And it did not touch the other network.
+    expect((await docker.getNetwork(foreign).inspect()).Name).toBe(foreign);
+  });
+
+  it('refuses a network of the same name that is not ours, without deleting it', async () => {
+    const { subnet } = await pickSubnet();
+    const name = uniqueName('taken');
+    await docker.createNetwork({ Name: name, IPAM: { Config: [{ Subnet: subnet }] } });
+    networks.push(name);
+    const err = await startTestBackend({}, { network: name }).then(
+      (tb) => { backends.push(tb); return undefined; },
+      (e: Error & { remedy?: string; code?: string }) => e,
+    );
+    expect(err?.code).toBe('name-taken');
+    expect(err?.message).toContain(`"${name}"`);
+    expect(err?.remedy).toContain('ECS_ENDPOINTS_NETWORK');
+    expect((await docker.getNetwork(name).inspect()).Labels?.[OWNER_LABEL]).toBeUndefined();
+  });
+
+  it('puts containers labelled ecs-endpoints.enable=true in ECS mode when they start', async () => {
+    const tb = await startTestBackend();
+    backends.push(tb);
+    const labelled = await runContainer({ labels: { 'ecs-endpoints.enable': 'true' } });
+    const plain = await runContainer({});
+    const hostNet = await runContainer({ networkMode: 'host', labels: { 'ecs-endpoints.enable': 'true' } });
+    containers.push(labelled, plain, hostNet);
+    const e = await inModel(tb, labelled.id);
+    expect(e.container.address).toMatch(/\.\d+$/);
+    const r = await httpFrom(labelled, `http://${tb.address}/v4`);
+    expect(JSON.parse(r.body).DockerId).toBe(labelled.id);
+    // Unlabelled and host-network containers are left alone.
+    await eventually(() => tb.backend.index.get(hostNet.id), 5000, 'host container indexed');
+    expect(tb.backend.model.byContainerId.has(plain.id)).toBe(false);
+    expect(tb.backend.model.byContainerId.has(hostNet.id)).toBe(false);
+  });
+});
