@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { buildModel } from '../../src/tasks/model.ts';
+import type { ContainerRecord, IdAllocator } from '../../src/tasks/types.ts';
+
+const NET = 'ecs-endpoints';
+const settings = { network: NET, region: 'eu-west-1', accountId: '111122223333', cluster: 'default', launchType: 'EC2' as const };
+const ids: IdAllocator = {
+  endpointId: (id, declared) => declared ?? `00000000-0000-4000-8000-${id.padStart(12, '0').slice(-12)}`,
+  taskId: (key) => Buffer.from(key).toString('hex').padEnd(32, '0').slice(0, 32),
+};
+
+let n = 0;
+function rec(p: Partial<ContainerRecord> & { name: string; onNet?: boolean }): ContainerRecord {
+  n++;
+  return {
+    id: p.id ?? `c${n}`.padEnd(64, '0'), image: 'img', imageId: 'sha256:1', created: `2026-01-01T00:00:0${n % 10}Z`,
+    state: 'running', restartCount: 0, restartPolicy: 'no', labels: {}, env: {}, networkMode: p.onNet ? NET : 'bridge',
+    networks: p.onNet ? [{ name: NET, networkId: 'n', ip: `169.254.170.${127 + n}`, prefixLen: 24, gateway: '169.254.170.1', mac: 'm' }] : [],
+    ports: [], mounts: [], logDriver: 'json-file', logOptions: {}, cpuShares: 0, nanoCpus: 0, memoryBytes: 0, ...p,
+  };
+}
+
+describe('task model', () => {
+  it('groups compose projects, shared namespaces and loners; only ECS-mode containers count', () => {
+    const web = rec({ name: 'shop-web-1', onNet: true, labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' } });
+    const db = rec({ name: 'shop-db-1', onNet: true, labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'db' } });
+    const off = rec({ name: 'shop-cache-1', labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'cache' } });
+    const pause = rec({ name: 'pause', onNet: true });
+    const side = rec({ name: 'side', networkMode: `container:${pause.id}` });
+    const loner = rec({ name: 'loner', onNet: true, env: { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/11111111-2222-4333-8444-555555555555', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc123' } });
+    const m = buildModel([web, db, off, pause, side, loner], settings, ids, 7);
+    expect(m.version).toBe(7);
+    expect(m.tasks).toHaveLength(3);
+    const shop = m.byContainerId.get(web.id)!.task;
+    expect(shop.family).toBe('shop');
+    expect(shop.containers.map((c) => c.ecsName).sort()).toEqual(['db', 'web']);
+    expect(m.byContainerId.has(off.id)).toBe(false);
+    const awsvpc = m.byContainerId.get(side.id)!.task;
+    expect(awsvpc).toBe(m.byContainerId.get(pause.id)!.task);
+    expect(awsvpc.networkMode).toBe('awsvpc');
+    expect(m.byContainerId.get(side.id)!.container.address).toBe(pause.networks[0]!.ip);
+    // The namespace owner answers for the shared address.
+    expect(m.byIp.get(pause.networks[0]!.ip)!.container.record.id).toBe(pause.id);
+    const l = m.byContainerId.get(loner.id)!;
+    expect(l.container.endpointId).toBe('11111111-2222-4333-8444-555555555555');
+    expect(m.byCredentialsId.get('abc123')![0]!.container.record.id).toBe(loner.id);
+    expect(l.task.arn).toBe(`arn:aws:ecs:eu-west-1:111122223333:task/default/${l.task.id}`);
+    expect(l.task.availabilityZone).toBe('eu-west-1a');
+  });
+
+  it('reports a task STOPPED only when all its containers stopped', () => {
+    const a = rec({ name: 'a', onNet: true, labels: { 'ecs-endpoints.task': 't' }, state: 'exited', exitCode: 1 });
+    const b = rec({ name: 'b', onNet: true, labels: { 'ecs-endpoints.task': 't' } });
+    expect(buildModel([a, b], settings, ids, 1).tasks[0]!.knownStatus).toBe('RUNNING');
+    expect(buildModel([a], settings, ids, 1).tasks[0]!).toMatchObject({ knownStatus: 'STOPPED', desiredStatus: 'STOPPED', family: 't' });
+  });
+});
