@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the images the tests use, offline: busybox from Debian's busybox-static on scratch, and a
 # Node base assembled from this machine's own node binary and the libraries ldd lists for it.
-# Usage: test/images/build.sh [busybox|node ...]   (default: both). Idempotent and quick when cached.
+# Usage: test/images/build.sh [busybox|node|node-npm ...]   (default: busybox node). Idempotent and
+# quick when cached. node-npm (for `docker build` of the extension image offline, see
+# docs/packaging.md) is the node image plus npm 10 and all busybox applets: npm 10 because it is the
+# npm of the official node:20 image, and because npm 11 refuses this lock file in `npm ci`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 want=${*:-busybox node}
@@ -42,6 +45,31 @@ ENV PATH=/usr/local/bin:/bin NODE_EXTRA_CA_CERTS=/etc/ca-certificates.crt
 CMD ["node"]
 DF
       build ecs-endpoints-test/node:latest "$ctx/node"
+      ;;
+    node-npm)
+      docker image inspect ecs-endpoints-test/node:latest >/dev/null 2>&1 || "$0" node
+      d="$ctx/node-npm/root"; mkdir -p "$d/usr/local/lib/node_modules" "$d/usr/local/bin" "$d/usr/bin" "$d/root"
+      # npm's own package bundles its dependencies: unpacked, it runs as it is.
+      tgz=$(cd "$ctx" && npm pack --silent "npm@${NPM_VERSION:-10}" 2>"$ctx/err") || { cat "$ctx/err" >&2; exit 1; }
+      tar -xzf "$ctx/$tgz" -C "$ctx" && mv "$ctx/package" "$d/usr/local/lib/node_modules/npm"
+      for t in npm npx; do
+        printf '#!/bin/sh\nexec node /usr/local/lib/node_modules/npm/bin/%s-cli.js "$@"\n' "$t" > "$d/usr/local/bin/$t"
+        chmod 755 "$d/usr/local/bin/$t"
+      done
+      # Package bins start with #!/usr/bin/env node.
+      ln -sf /bin/busybox "$d/usr/bin/env"
+      # Native add-ons of build tools (rollup's) link against more of glibc than node does.
+      for lib in $( (dpkg -L libc6 2>/dev/null || ldconfig -p | grep -oE '/[^ ]+') | grep -E '/lib[^/]*\.so(\.[0-9]+)*$' | grep -v gconv); do
+        [ -e "$lib" ] || continue
+        mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"
+      done
+      cat > "$ctx/node-npm/Dockerfile" <<'DF'
+FROM ecs-endpoints-test/node:latest
+COPY root/ /
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+ENV HOME=/root
+DF
+      build ecs-endpoints-test/node-npm:latest "$ctx/node-npm"
       ;;
     *) echo "unknown image $w" >&2; exit 2 ;;
   esac
