@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Bundles the backend for the image: backend/dist/main.js, as `npm run build -w backend` does, with
+// one difference that matters at run time. `--packages=external` leaves the workspace package
+// @ecs-endpoints/contract external too, and its entry point is TypeScript source that Node 20 cannot
+// import; so here every bare import stays external (served by the production node_modules) except
+// the workspace packages, which are bundled in.
+// Usage: node packaging/bundle-backend.mjs   (from any directory)
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const backend = fileURLToPath(new URL('../backend/', import.meta.url));
+const deps = Object.keys(JSON.parse(readFileSync(join(backend, 'package.json'), 'utf8')).dependencies ?? {});
+const workspace = (path) => path.startsWith('@ecs-endpoints/');
+
+await build({
+  entryPoints: [join(backend, 'src/main.ts')],
+  outfile: join(backend, 'dist/main.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'externals-but-workspace',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => {
+          if (workspace(args.path)) return undefined;
+          const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+          // A bare import the backend does not declare would be missing from the image.
+          if (!args.path.startsWith('node:') && !builtinModules.includes(name) && !deps.includes(name)) {
+            return { errors: [{ text: `"${args.path}" is imported by ${args.importer} but is not in backend/package.json dependencies, so the image would not have it` }] };
+          }
+          return { path: args.path, external: true };
+        });
+      },
+    },
+  ],
+});
