@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { z } from 'zod';
 import type { Problem } from '@ecs-endpoints/contract';
 import type { Config } from './config.ts';
 import { ContainerIndex } from './docker/container-index.ts';
@@ -13,6 +15,7 @@ import { Throttle } from './endpoints/throttle.ts';
 import { log } from './log.ts';
 import { PersistentIds } from './state/ids.ts';
 import { Assignments } from './state/assignments.ts';
+import { JsonFile } from './state/json-file.ts';
 import { CredentialBroker } from './credentials/broker.ts';
 import { SourceRegistry } from './credentials/registry.ts';
 import { BrokerCredentials, type EffectiveSource } from './endpoints/credentials-port.ts';
@@ -21,6 +24,13 @@ import { LABEL, buildModel, type OverridesFor } from './tasks/model.ts';
 import type { TaskModel } from './tasks/types.ts';
 
 export const VERSION = '0.1.0';
+
+/**
+ * ECS mode choices made in the UI, by container id: `on` = attached by the user (not via a label or
+ * compose), `off` = switched off by the user (auto-attach by label leaves it alone).
+ */
+const EcsChoicesSchema = z.object({ version: z.literal(1), on: z.array(z.string()), off: z.array(z.string()) });
+type EcsChoices = z.infer<typeof EcsChoicesSchema>;
 
 export interface BackendOptions {
   /** Docker connection; defaults to DOCKER_HOST or the local socket. Tests pass a proxied one. */
@@ -55,6 +65,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   readonly broker: CredentialBroker;
   readonly assignments: Assignments;
   readonly credentials: BrokerCredentials;
+  private readonly ecsChoices: JsonFile<EcsChoices>;
 
   constructor(
     readonly config: Config,
@@ -63,6 +74,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     super();
     this.ids = new PersistentIds(config.stateDir);
     this.assignments = new Assignments(config.stateDir);
+    this.ecsChoices = new JsonFile(join(config.stateDir, 'ecs-mode.json'), EcsChoicesSchema, () => ({ version: 1 as const, on: [], off: [] }));
     this.sources = new SourceRegistry({ stateDir: config.stateDir, defaultSpec: config.defaultSource });
     this.broker = new CredentialBroker({
       registry: this.sources,
@@ -134,7 +146,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     for (const port of this.config.metadataPorts) {
       const s = port === this.config.metadataPorts[0] ? plane : dataPlaneServer(this.plane, this.requests, (id) => this.index.get(id)?.name);
       await listen(s, port, host).catch((err: NodeJS.ErrnoException) => {
-        throw new NetworkError(
+        const e = new NetworkError(
           `Cannot listen on ${host}:${port}: ${err.code ?? err.message}.`,
           err.code === 'EADDRINUSE'
             ? `Another program (perhaps another ECS Endpoints or the older local-container-endpoints) already serves ${host}:${port}. Stop it and start again.`
@@ -143,6 +155,10 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
               : `The address ${host} must exist on this machine; in the host topology it is the network's gateway (check: ip addr | grep ${host}).`,
           'docker',
         );
+        // Shown in the UI's status until a later start succeeds.
+        this.networkProblem = { id: 'listen', severity: 'error', message: e.message, remedy: e.remedy };
+        this.emit('status');
+        throw e;
       });
       this.servers.push(s);
     }
@@ -198,7 +214,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       p.push({ id: 'docker', severity: 'error', message: `Cannot reach the Docker Engine${this.index.lastError ? `: ${this.index.lastError}` : ''}.`, remedy: 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.' });
     }
     if (this.networkProblem) p.push(this.networkProblem);
-    for (const [what, problem] of [['assignments', this.assignments.problem], ['sources', this.sources.problem]] as const) {
+    for (const [what, problem] of [['assignments', this.assignments.problem], ['sources', this.sources.problem], ['ecs-mode', this.ecsChoices.problem]] as const) {
       if (problem) p.push({ id: `state-${what}`, severity: 'warning', message: `The ${what} file was unreadable (${problem.reason}) and was kept aside as ${problem.keptAs}.`, remedy: `Fix or remove the kept copy; ${what} start empty until then.` });
     }
     if (this.ids.problem) {
@@ -221,11 +237,48 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     const model = buildModel(this.index.all(), this.settings(), this.ids, ++this.version, this.opts.overridesFor);
     this.current = model;
     if (this.index.connected && this.index.syncs > 0) {
-      this.ids.commit(new Set([...this.index.all()].map((r) => r.id)), new Set([...model.tasks.map((t) => t.key), 'container-instance']));
+      const live = new Set([...this.index.all()].map((r) => r.id));
+      this.ids.commit(live, new Set([...model.tasks.map((t) => t.key), 'container-instance']));
+      const c = this.ecsChoices.get();
+      if (c.on.some((id) => !live.has(id)) || c.off.some((id) => !live.has(id))) {
+        this.ecsChoices.set({ ...c, on: c.on.filter((id) => live.has(id)), off: c.off.filter((id) => live.has(id)) });
+      }
     }
     this.stats.track(model.tasks.flatMap((t) => t.containers.filter((c) => c.record.state === 'running').map((c) => c.record.id)));
     this.autoAttach();
     this.emit('model', model);
+  }
+
+  /** Did the user put this container in ECS mode from the UI/API (rather than a label, compose or docker run)? */
+  attachedByUser(containerId: string): boolean {
+    return this.ecsChoices.get().on.includes(containerId);
+  }
+
+  /** Remember the user's ECS mode choice for a container (persisted; pruned when the container is gone). */
+  rememberEcsChoice(containerId: string, enabled: boolean): void {
+    const c = this.ecsChoices.get();
+    const on = c.on.filter((id) => id !== containerId);
+    const off = c.off.filter((id) => id !== containerId);
+    (enabled ? on : off).push(containerId);
+    this.ecsChoices.set({ ...c, on, off });
+  }
+
+  /**
+   * Switch ECS mode on (attach to the managed network) or off (detach) for a container, remember
+   * the choice (a container switched off is not auto-attached again by its label), and return
+   * once the model reflects it.
+   */
+  async setEcsMode(containerId: string, enabled: boolean): Promise<void> {
+    if (enabled) {
+      await this.network.attach(containerId);
+      this.rememberEcsChoice(containerId, true);
+    } else {
+      // Remembered first, so the disconnect event cannot let auto-attach put a labelled container back.
+      this.rememberEcsChoice(containerId, false);
+      await this.network.detach(containerId);
+    }
+    await this.index.refresh(containerId);
+    this.rebuild();
   }
 
   /** Containers labelled ecs-endpoints.enable=true (or with a preset label) join the network when they run. */
@@ -233,7 +286,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     if (!this.networkReady) return;
     for (const r of this.index.all()) {
       const wants = r.labels[LABEL.enable] === 'true' || Boolean(r.labels[LABEL.preset]);
-      if (!wants || r.state !== 'running' || this.autoAttached.has(r.id)) continue;
+      if (!wants || r.state !== 'running' || this.autoAttached.has(r.id) || this.ecsChoices.get().off.includes(r.id)) continue;
       if (r.networks.some((n) => n.name === this.config.network) || joinBlocker(r.networkMode)) continue;
       this.autoAttached.add(r.id);
       this.network

@@ -1,0 +1,249 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type Docker from 'dockerode';
+import { log } from '../log.ts';
+import { joinBlocker } from '../docker/network.ts';
+import { LABEL } from '../tasks/model.ts';
+
+/** Why a container could not be recreated; `remedy` says what to do, `status` is the HTTP status the control API answers with. */
+export class RecreateError extends Error {
+  constructor(
+    message: string,
+    readonly remedy: string,
+    readonly status: 409 | 500 | 502 = 502,
+  ) {
+    super(message);
+  }
+}
+
+export interface EcsEnvSettings {
+  /** The endpoint address containers call, e.g. 169.254.170.2. */
+  address: string;
+  region: string;
+  launchType: 'EC2' | 'FARGATE' | 'EXTERNAL';
+}
+
+export interface RecreateSettings extends EcsEnvSettings {
+  /** The managed network the new container joins. */
+  network: string;
+  /** Stop timeout when the container has none of its own (seconds). Default 10. */
+  stopTimeoutSeconds?: number;
+}
+
+export interface RecreateResult {
+  id: string;
+  oldId: string;
+  name: string;
+  /** Whether the new container was started (only if the old one was running). */
+  started: boolean;
+}
+
+/** The variables ECS mode gives a container. Everything else in `existing` is kept. */
+export function ecsEnvironment(existing: Record<string, string>, s: EcsEnvSettings): Record<string, string> {
+  const endpointId = randomUUID();
+  // 128 random bits: the credentials id is what a container proves itself with (with its address).
+  const credentialsId = randomBytes(16).toString('hex');
+  const env: Record<string, string> = {
+    ECS_CONTAINER_METADATA_URI_V4: `http://${s.address}/v4/${endpointId}`,
+    ECS_CONTAINER_METADATA_URI: `http://${s.address}/v3/${endpointId}`,
+    ECS_AGENT_URI: `http://${s.address}/api/${endpointId}`,
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${credentialsId}`,
+    AWS_EXECUTION_ENV: `AWS_ECS_${s.launchType}`,
+  };
+  if (!existing.AWS_REGION) env.AWS_REGION = s.region;
+  if (!existing.AWS_DEFAULT_REGION) env.AWS_DEFAULT_REGION = existing.AWS_REGION || s.region;
+  return env;
+}
+
+function parseEnv(list: string[] | null | undefined): [string, string][] {
+  return (list ?? []).map((e) => {
+    const i = e.indexOf('=');
+    return i < 0 ? [e, ''] : [e.slice(0, i), e.slice(i + 1)];
+  });
+}
+
+function dockerMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return (e.json?.message ?? e.message ?? String(err)).trim();
+}
+
+type EndpointSettings = NonNullable<Docker.ContainerInspectInfo['NetworkSettings']['Networks']>[string];
+
+/** What to ask for when connecting the new container: the user's settings, not Docker's runtime state. */
+function endpointConfig(network: string, ep: EndpointSettings | undefined, oldId: string): Docker.EndpointSettings {
+  if (!ep) return {};
+  const out: Docker.EndpointSettings = {};
+  const ipam = ep.IPAMConfig as { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null | undefined;
+  if (ipam && (ipam.IPv4Address || ipam.IPv6Address || ipam.LinkLocalIPs?.length)) out.IPAMConfig = ipam;
+  if (ep.Links?.length) out.Links = ep.Links;
+  // Docker adds the short id as an alias; the new container gets its own. The default bridge takes no aliases.
+  const aliases = ((ep.Aliases ?? []) as string[]).filter((a) => !oldId.startsWith(a));
+  if (aliases.length && network !== 'bridge') out.Aliases = aliases;
+  const driverOpts = (ep as { DriverOpts?: Record<string, string> | null }).DriverOpts;
+  if (driverOpts && Object.keys(driverOpts).length) (out as { DriverOpts?: Record<string, string> }).DriverOpts = driverOpts;
+  return out;
+}
+
+/** The create options that reproduce `info` with `env` added and the managed label set. */
+export function createOptions(info: Docker.ContainerInspectInfo, env: Record<string, string>, imageRef: string, name: string): Docker.ContainerCreateOptions {
+  const c = info.Config;
+  const hc: Docker.HostConfig = { ...info.HostConfig };
+  // Anonymous volumes (image VOLUME, -v /path) would be new and empty: mount the old ones by name.
+  const binds = [...(hc.Binds ?? [])];
+  const covered = new Set([
+    ...binds.map((b) => b.split(':')[1]),
+    ...((hc.Mounts ?? []) as { Target?: string }[]).map((m) => m.Target),
+  ]);
+  for (const m of info.Mounts ?? []) {
+    if (m.Type === 'volume' && m.Name && !covered.has(m.Destination)) binds.push(`${m.Name}:${m.Destination}${m.RW === false ? ':ro' : ''}`);
+  }
+  if (binds.length) hc.Binds = binds;
+
+  const merged = new Map(parseEnv(c.Env));
+  for (const [k, v] of Object.entries(env)) merged.set(k, v);
+
+  const primary = hc.NetworkMode && hc.NetworkMode !== 'default' ? hc.NetworkMode : 'bridge';
+  const primaryEp = info.NetworkSettings?.Networks?.[primary];
+  const cfg = c as Docker.ContainerInspectInfo['Config'] & { Healthcheck?: unknown; StopSignal?: string; StopTimeout?: number; Shell?: string[]; NetworkDisabled?: boolean };
+  return {
+    name,
+    // A container's hostname defaults to its short id: only keep one the user chose.
+    ...(c.Hostname && !info.Id.startsWith(c.Hostname) ? { Hostname: c.Hostname } : {}),
+    Domainname: c.Domainname,
+    User: c.User,
+    AttachStdin: c.AttachStdin,
+    AttachStdout: c.AttachStdout,
+    AttachStderr: c.AttachStderr,
+    ExposedPorts: c.ExposedPorts,
+    Tty: c.Tty,
+    OpenStdin: c.OpenStdin,
+    StdinOnce: c.StdinOnce,
+    Env: [...merged].map(([k, v]) => `${k}=${v}`),
+    Cmd: c.Cmd ?? undefined,
+    Entrypoint: (c.Entrypoint as string[] | string | null) ?? undefined,
+    Image: imageRef,
+    Volumes: c.Volumes ?? undefined,
+    WorkingDir: c.WorkingDir,
+    Labels: { ...(c.Labels ?? {}), [LABEL.managed]: 'true' },
+    ...(cfg.Healthcheck ? { Healthcheck: cfg.Healthcheck as Docker.ContainerCreateOptions['Healthcheck'] } : {}),
+    ...(cfg.StopSignal ? { StopSignal: cfg.StopSignal } : {}),
+    ...(cfg.StopTimeout !== undefined ? { StopTimeout: cfg.StopTimeout } : {}),
+    ...(cfg.Shell ? { Shell: cfg.Shell } : {}),
+    ...(c.OnBuild ? { OnBuild: c.OnBuild as string[] } : {}),
+    ...(cfg.NetworkDisabled ? { NetworkDisabled: true } : {}),
+    HostConfig: hc,
+    // Engines before API 1.44 take one network at create; the others are connected before start.
+    NetworkingConfig: primaryEp ? { EndpointsConfig: { [primary]: endpointConfig(primary, primaryEp, info.Id) } } : undefined,
+  };
+}
+
+/**
+ * Recreate a container with its configuration preserved plus the ECS environment, on the managed
+ * network, labelled ecs-endpoints.managed=true. The new container is created (under a temporary
+ * name) before the old one is touched; then the old one is stopped and renamed, the new one takes
+ * its name and starts, and only once it runs is the old one removed. If anything fails after the
+ * old one was stopped, the new one is removed and the old one gets its name back and is started
+ * again. Volumes are kept (anonymous ones are mounted into the new container by name).
+ */
+export async function recreateWithEcsEnvironment(docker: Docker, containerId: string, s: RecreateSettings): Promise<RecreateResult> {
+  const old = docker.getContainer(containerId);
+  let info: Docker.ContainerInspectInfo;
+  try {
+    info = await old.inspect();
+  } catch (err) {
+    throw new RecreateError(`Cannot inspect the container: ${dockerMessage(err)}`, 'Reload the list; the container may have been removed.', 409);
+  }
+  const name = info.Name.replace(/^\//, '');
+  const blocker = joinBlocker(info.HostConfig.NetworkMode ?? '');
+  if (blocker) throw new RecreateError(`Cannot put "${name}" in ECS mode. ${blocker}`, blocker, 409);
+  if (info.HostConfig.AutoRemove) {
+    throw new RecreateError(
+      `"${name}" was started with --rm, so stopping it would remove it: it cannot be recreated safely.`,
+      `Start it again with the ECS environment yourself (docker run --network ${s.network} -e AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=… ), or without --rm, then switch ECS mode on.`,
+      409,
+    );
+  }
+  if (info.State.Paused) throw new RecreateError(`"${name}" is paused.`, `Unpause it (docker unpause ${name}) and try again.`, 409);
+  if (info.State.Restarting) throw new RecreateError(`"${name}" is restarting.`, 'Wait until it runs (or stop it) and try again.', 409);
+  const wasRunning = info.State.Running;
+
+  // The image as it was: if the tag has moved since, use the exact image the container runs.
+  let imageRef = info.Config.Image;
+  try {
+    const img = await docker.getImage(info.Config.Image).inspect();
+    if (img.Id !== info.Image) imageRef = info.Image;
+  } catch {
+    imageRef = info.Image;
+  }
+
+  const existing = Object.fromEntries(parseEnv(info.Config.Env));
+  const env = ecsEnvironment(existing, s);
+  const suffix = randomBytes(3).toString('hex');
+  const tempName = `${name}-ecs-new-${suffix}`;
+  const asideName = `${name}-ecs-old-${suffix}`;
+
+  // 1. Create the new container, untouched old one still running: a bad configuration fails here.
+  let created: Docker.Container;
+  try {
+    created = await docker.createContainer(createOptions(info, env, imageRef, tempName));
+  } catch (err) {
+    throw new RecreateError(`Cannot create a copy of "${name}" with the ECS environment: ${dockerMessage(err)}`, 'Nothing was changed. Fix the cause and try again.', 502);
+  }
+  const removeNew = () => created.remove({ force: true }).catch((e: unknown) => log.warn('recreate: could not remove the new container', { name, error: dockerMessage(e) }));
+  try {
+    const primary = info.HostConfig.NetworkMode && info.HostConfig.NetworkMode !== 'default' ? info.HostConfig.NetworkMode : 'bridge';
+    for (const [net, ep] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
+      if (net === primary) continue;
+      await docker.getNetwork(net).connect({ Container: created.id, EndpointConfig: endpointConfig(net, ep, info.Id) });
+    }
+    if (!info.NetworkSettings?.Networks?.[s.network] && primary !== s.network) {
+      await docker.getNetwork(s.network).connect({ Container: created.id });
+    }
+  } catch (err) {
+    await removeNew();
+    throw new RecreateError(`Cannot connect the copy of "${name}" to its networks: ${dockerMessage(err)}`, 'Nothing was changed. Check the networks exist (docker network ls) and try again.', 502);
+  }
+
+  // 2. Swap: stop and rename the old one, give the new one the name, start it.
+  let stage = 'stop';
+  try {
+    if (wasRunning) await old.stop({ t: (info.Config as { StopTimeout?: number }).StopTimeout ?? s.stopTimeoutSeconds ?? 10 });
+    stage = 'rename';
+    await old.rename({ name: asideName });
+    stage = 'rename-new';
+    await created.rename({ name });
+    if (wasRunning) {
+      stage = 'start';
+      await created.start();
+      const now = await created.inspect();
+      if (!now.State.Running && now.State.ExitCode !== 0) {
+        throw new Error(`it exited at once with code ${now.State.ExitCode}${now.State.Error ? ` (${now.State.Error})` : ''}`);
+      }
+    }
+  } catch (err) {
+    const reason = dockerMessage(err);
+    log.warn('recreate failed; restoring the original container', { name, stage, error: reason });
+    await removeNew();
+    let restored = true;
+    try {
+      if (stage !== 'stop' && stage !== 'rename') await old.rename({ name });
+      if (wasRunning) await old.start().catch((e: unknown) => {
+        if (!/already (started|running)/i.test(dockerMessage(e))) throw e;
+      });
+    } catch (e) {
+      restored = false;
+      log.error('recreate: could not restore the original container', { name, error: dockerMessage(e) });
+    }
+    throw new RecreateError(
+      `Recreating "${name}" failed (${stage === 'start' ? 'the new container did not start' : `at ${stage}`}): ${reason}`,
+      restored
+        ? `The original container was restored${wasRunning ? ' and started again' : ''}. Fix the cause (for example a port another container holds) and try again.`
+        : `The original container is kept as "${stage === 'rename-new' || stage === 'start' ? asideName : name}"; rename it back (docker rename ${asideName} ${name}) and start it.`,
+      502,
+    );
+  }
+
+  // 3. The new one runs (or was created, for a stopped original): the old one can go. Volumes stay.
+  await old.remove({ force: true, v: false }).catch((e: unknown) => log.warn('recreate: could not remove the old container', { name: asideName, error: dockerMessage(e) }));
+  log.info('container recreated with the ECS environment', { name, old: info.Id.slice(0, 12), new: created.id.slice(0, 12) });
+  return { id: created.id, oldId: info.Id, name, started: wasRunning };
+}
