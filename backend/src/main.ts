@@ -1,5 +1,6 @@
 import { Backend } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { ControlListenError, startControlServer, type ControlServer } from './control/index.ts';
 import { log, setLogLevel } from './log.ts';
 
 async function main(): Promise<void> {
@@ -17,8 +18,34 @@ async function main(): Promise<void> {
   const backend = new Backend(config);
   log.info('starting', { topology: config.topology, network: config.network, subnet: config.subnet.cidr, address: config.address, stateDir: config.stateDir });
 
+  // The UI first, so it can show what is wrong while Docker is unreachable or the network is taken.
+  let control: ControlServer;
+  try {
+    control = await startControlServer(backend, config);
+  } catch (err) {
+    if (err instanceof ControlListenError) {
+      log.error(err.message, { remedy: err.remedy });
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (config.control.kind === 'tcp') {
+    log.info(`Open ${control.url} for the ECS Endpoints UI${control.uiDir ? '' : ' (not built yet: npm run build -w ui)'}`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    await Promise.all([control.close(), backend.stop()]);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
   // Docker may not be up yet (a laptop just woke, dockerd restarting): keep trying, say why.
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; !stopping; attempt++) {
     try {
       await backend.start();
       break;
@@ -29,14 +56,6 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, Math.min(2000 * attempt, 10_000)));
     }
   }
-
-  const shutdown = async (signal: string) => {
-    log.info(`${signal}: shutting down`);
-    await backend.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 void main();

@@ -1,0 +1,189 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { AssignSourceSchema, EnableEcsSchema, type ApiError } from '@ecs-endpoints/contract';
+import type { Backend } from '../app.ts';
+import type { ContainerRecord } from '../tasks/types.ts';
+import { changeEcsMode } from './ecs.ts';
+import { HttpError, badInput, toHttpError } from './errors.ts';
+import { loopbackGuard } from './guard.ts';
+import { LiveHub, type LiveOptions } from './live.ts';
+import { listProfiles } from './profiles.ts';
+import { uiRouter } from './ui.ts';
+import { containerView, containerViews, isListed, sourceView, sourceViews, statusView } from './views.ts';
+
+export interface ControlAppOptions {
+  /**
+   * The per-run token of the loopback TCP listener. Given: the guard is on (Host, Origin, token).
+   * Omitted: the unix socket, which only Docker Desktop reaches; no guard, no token in index.html.
+   */
+  token?: string;
+  /** The built UI to serve (index.html + assets); undefined serves a page that says how to build it. */
+  uiDir?: string;
+  live?: LiveOptions;
+}
+
+export interface ControlApp extends Express {
+  /** The server-sent events hub (tests look at its size). */
+  live: LiveHub;
+  /** Unsubscribe from the backend and end live connections. */
+  dispose(): void;
+}
+
+const MAX_REQUEST_LOG_LIMIT = 1000;
+
+/** Find a listed container by full id, name, or unique id prefix (6+ characters), or answer 404. */
+function findContainer(b: Backend, ref: string): ContainerRecord {
+  const listed = [...b.index.all()].filter((r) => isListed(b, r));
+  const exact = listed.find((r) => r.id === ref) ?? listed.find((r) => r.name === ref);
+  if (exact) return exact;
+  if (/^[0-9a-f]{6,63}$/.test(ref)) {
+    const byPrefix = listed.filter((r) => r.id.startsWith(ref));
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    if (byPrefix.length > 1) throw new HttpError(400, `The id prefix "${ref}" matches ${byPrefix.length} containers.`, 'Use the full container id.');
+  }
+  if (!b.index.connected) {
+    throw new HttpError(503, 'The Docker Engine is not reachable, so containers are unknown.', 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.');
+  }
+  throw new HttpError(404, `There is no container "${ref}".`, 'Reload the list of containers; it may have been removed or recreated with a new id.');
+}
+
+function requireBody(req: Request, example: string): unknown {
+  if (req.body === undefined) {
+    throw new HttpError(
+      400,
+      'The request has no JSON body.',
+      `Send a JSON body like ${example} with the header Content-Type: application/json.`,
+    );
+  }
+  return req.body;
+}
+
+/**
+ * The control API (docs/api.md) and the UI, as an express 5 app. Routes follow the contract's API
+ * paths; every error is an ApiError `{error, remedy?, issues?}`; nothing returned holds a secret.
+ */
+export function createControlApp(backend: Backend, opts: ControlAppOptions = {}): ControlApp {
+  const b = backend;
+  const live = new LiveHub(b, opts.live);
+  const app = express() as ControlApp;
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+    next();
+  });
+  if (opts.token) app.use(loopbackGuard(opts.token));
+
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+
+  api.get('/status', (_req, res) => {
+    res.json(statusView(b));
+  });
+
+  api.get('/containers', (_req, res) => {
+    res.json(containerViews(b));
+  });
+
+  api.post('/containers/:id/ecs', async (req, res) => {
+    const r = findContainer(b, String(req.params.id));
+    const parsed = EnableEcsSchema.strict().safeParse(requireBody(req, '{"enabled": true, "recreate": true}'));
+    if (!parsed.success) throw badInput(parsed.error, 'The ECS mode change', '{"enabled": true} or {"enabled": true, "recreate": true}');
+    res.json(await changeEcsMode(b, r, parsed.data));
+  });
+
+  api.put('/containers/:id/source', (req, res) => {
+    const r = findContainer(b, String(req.params.id));
+    const parsed = AssignSourceSchema.strict().safeParse(requireBody(req, '{"sourceId": "fake"}'));
+    if (!parsed.success) throw badInput(parsed.error, 'The source assignment', '{"sourceId": "fake"} or {"sourceId": null}');
+    const { sourceId } = parsed.data;
+    if (sourceId !== null && !b.sources.get(sourceId)) {
+      const ids = b.sources.list().map((s) => s.id);
+      throw new HttpError(400, `There is no source "${sourceId}".`, `Choose one of: ${ids.join(', ')} (GET /api/sources), or create it first.`, [
+        { path: 'sourceId', message: `There is no source "${sourceId}".` },
+      ]);
+    }
+    b.assignments.set(r.name, sourceId);
+    live.sourcesChanged();
+    res.json({ container: containerView(b, b.index.get(r.id) ?? r) });
+  });
+
+  api.get('/sources', (_req, res) => {
+    res.json(sourceViews(b));
+  });
+
+  api.post('/sources', (req, res) => {
+    const created = b.sources.create(requireBody(req, '{"type": "profile", "name": "Dev", "profile": "dev"}'));
+    live.sourcesChanged();
+    res.status(201).location(`/api/sources/${encodeURIComponent(created.id)}`).json(sourceView(b, created.id) ?? created);
+  });
+
+  api.put('/sources/:id', (req, res) => {
+    const id = String(req.params.id);
+    const updated = b.sources.update(id, requireBody(req, '{"type": "profile", "name": "Dev", "profile": "dev"}'));
+    b.broker.invalidate(id);
+    live.sourcesChanged();
+    res.json(sourceView(b, updated.id) ?? updated);
+  });
+
+  api.delete('/sources/:id', (req, res) => {
+    const id = String(req.params.id);
+    b.sources.delete(id);
+    b.broker.invalidate(id);
+    b.assignments.forgetSource(id);
+    live.sourcesChanged();
+    res.status(204).end();
+  });
+
+  api.post('/sources/:id/test', async (req, res) => {
+    const id = String(req.params.id);
+    if (!b.sources.get(id)) throw new HttpError(404, `There is no source "${id}".`, 'Reload the list of sources; it may have been deleted.');
+    res.json(await b.broker.test(id));
+  });
+
+  api.get('/profiles', async (_req, res) => {
+    res.json(await listProfiles(b.broker.awsConfigFiles));
+  });
+
+  api.get('/requests', (req, res) => {
+    const raw = req.query.limit;
+    let limit = 200;
+    if (raw !== undefined) {
+      if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_REQUEST_LOG_LIMIT) {
+        throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_REQUEST_LOG_LIMIT}, not "${String(raw)}".`, 'For example GET /api/requests?limit=50.');
+      }
+      limit = Number(raw);
+    }
+    res.json(b.requests.list(limit));
+  });
+
+  api.get('/events', live.handle);
+
+  api.use((req, _res, next) => {
+    next(new HttpError(404, `There is no control API route ${req.method} /api${req.path}.`, 'See docs/api.md for the routes.'));
+  });
+
+  app.use('/api', api);
+  app.use(uiRouter(opts.uiDir, opts.token));
+  app.use((req, res) => {
+    res.status(404).type('text/plain').send(`Not found: ${req.path}\n`);
+  });
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = toHttpError(err);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body: ApiError = e.body();
+    res.status(e.status).set('Cache-Control', 'no-store').json(body);
+  });
+
+  app.live = live;
+  app.dispose = () => live.close();
+  return app;
+}

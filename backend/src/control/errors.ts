@@ -1,0 +1,66 @@
+import type { ApiError } from '@ecs-endpoints/contract';
+import type { ZodError } from 'zod';
+import { CredentialError } from '../credentials/types.ts';
+import { NetworkError } from '../docker/network.ts';
+import { RecreateError } from '../containers/recreate.ts';
+import { log } from '../log.ts';
+
+/** An error the control API answers with: an HTTP status and an ApiError body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly remedy?: string,
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+
+  body(): ApiError {
+    return { error: this.message, ...(this.remedy ? { remedy: this.remedy } : {}), ...(this.issues?.length ? { issues: this.issues } : {}) };
+  }
+}
+
+/** A 400 from a zod validation error, naming each field and what is wrong with it. */
+export function badInput(err: ZodError, what: string, example: string): HttpError {
+  const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  return new HttpError(400, `${what} is not valid: ${text}.`, `Send a JSON body like ${example}.`, issues);
+}
+
+const CREDENTIAL_STATUS: Partial<Record<CredentialError['code'], number>> = {
+  InvalidSource: 400,
+  SourceNotFound: 404,
+  BuiltInSource: 409,
+  SourceInUse: 409,
+};
+
+/** Map anything thrown by a route to a status and an ApiError. Never includes a secret: messages are ours. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof CredentialError) {
+    return new HttpError(CREDENTIAL_STATUS[err.code] ?? 502, err.message, err.remedy, err.issues);
+  }
+  if (err instanceof RecreateError) return new HttpError(err.status, err.message, err.remedy);
+  if (err instanceof NetworkError) return new HttpError(err.code === 'cannot-join' ? 409 : 502, err.message, err.remedy);
+  const e = err as { type?: string; message?: string; status?: number; statusCode?: number };
+  // body-parser errors
+  if (e.type === 'entity.parse.failed') {
+    return new HttpError(400, `The request body is not valid JSON: ${e.message ?? 'parse error'}.`, 'Send a JSON object with Content-Type: application/json.');
+  }
+  if (e.type === 'entity.too.large') return new HttpError(413, 'The request body is too large (limit 64 kB).', 'Send a smaller JSON body.');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    return new HttpError(415, `Unsupported body encoding: ${e.message ?? ''}.`, 'Send UTF-8 JSON.');
+  }
+  if (e.message === 'Not connected to the Docker Engine yet.') {
+    return new HttpError(503, 'The Docker Engine is not reachable.', 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.');
+  }
+  const dockerStatus = e.statusCode;
+  if (typeof dockerStatus === 'number') {
+    const msg = (err as { json?: { message?: string } }).json?.message ?? e.message ?? 'Docker error';
+    if (dockerStatus === 404) return new HttpError(404, `Docker: ${msg}`, 'Reload the list; the container may have been removed.');
+    return new HttpError(502, `Docker: ${msg}`, 'Check that the Docker Engine is healthy (docker info) and try again.');
+  }
+  log.error('control API: unexpected error', { error: e.message ?? String(err) });
+  return new HttpError(500, `Internal error: ${e.message ?? String(err)}`, 'Try again; if it persists, check the backend log.');
+}
