@@ -1,0 +1,112 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createControlApp } from '../../../src/control/app.ts';
+import { openEvents } from '../../../../e2e/support/control-client.ts';
+import { NETWORK, lightBackend, onCleanup, until } from './helpers.ts';
+
+const TOKEN = 'd'.repeat(64);
+
+async function serve(live: { debounceMs?: number; heartbeatMs?: number; maxClients?: number } = {}) {
+  const lb = await lightBackend();
+  const app = createControlApp(lb.backend, { token: TOKEN, live });
+  const server = createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onCleanup(() => {
+    app.dispose();
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const open = async () => {
+    const r = await openEvents(base, TOKEN);
+    onCleanup(() => r.close());
+    return r;
+  };
+  return { ...lb, app, base, open };
+}
+
+describe('GET /api/events', () => {
+  it('starts with a snapshot: status, containers, sources', async () => {
+    const { open, docker, backend } = await serve();
+    docker.add({ name: 'one' });
+    await until(() => backend.index.size === 1, 3000, 'indexed');
+    const r = await open();
+    await r.waitFor((e) => e.type === 'sources');
+    expect(r.events.map((e) => e.type)).toEqual(['status', 'containers', 'sources']);
+    expect(r.raw()).toMatch(/^retry: 2000\n\ndata: \{"type":"status"/);
+    const containers = r.events[1]!;
+    expect(containers.type === 'containers' && containers.containers.map((c) => c.name)).toEqual(['one']);
+  });
+
+  it('coalesces a burst of model changes into one containers event', async () => {
+    const { open, docker, backend } = await serve({ debounceMs: 300 });
+    const r = await open();
+    await r.waitFor((e) => e.type === 'sources');
+    const from = r.events.length;
+    const version = backend.model.version;
+    // Five containers in five separate rebuilds, well inside the debounce window.
+    for (let i = 0; i < 5; i++) {
+      docker.add({ name: `burst-${i}` });
+      await until(() => backend.index.size === i + 1, 1000, `container ${i}`);
+    }
+    expect(backend.model.version - version).toBeGreaterThanOrEqual(5);
+    await r.waitFor((e) => e.type === 'containers' && e.containers.length === 5, 3000, 'five containers', from);
+    // Give a second event (if any) time to arrive: it must not.
+    const more = await r.waitFor((e) => e.type === 'containers', 300, 'a second event', r.events.length).catch(() => undefined);
+    expect(more).toBeUndefined();
+    expect(r.events.slice(from).filter((e) => e.type === 'containers')).toHaveLength(1);
+  });
+
+  it('streams request log entries (redacted) and then the container with its last call', async () => {
+    const { open, docker, backend } = await serve({ debounceMs: 20 });
+    const c = docker.add({ name: 'caller', networks: { [NETWORK]: '169.254.170.140' } });
+    await until(() => backend.index.get(c.Id), 3000, 'indexed');
+    const r = await open();
+    await r.waitFor((e) => e.type === 'sources');
+    const from = r.events.length;
+    backend.requests.add({ time: new Date().toISOString(), method: 'GET', path: '/v2/credentials/abcdef', status: 200, latencyMs: 2, kind: 'credentials', callerIp: '169.254.170.140', containerId: c.Id, sourceId: 'fake' });
+    const e = await r.waitFor((x) => x.type === 'request', 3000, 'request event', from);
+    expect(e.type === 'request' && e.entry).toMatchObject({ path: '/v2/credentials/****', status: 200, containerId: c.Id, sourceId: 'fake' });
+    expect(r.raw()).not.toContain('abcdef');
+    await r.waitFor((x) => x.type === 'containers' && x.containers.some((v) => v.id === c.Id && v.lastCall?.status === 200), 3000, 'containers with lastCall', from);
+  });
+
+  it('sends sources (and containers) when sources change through the API', async () => {
+    const { open, base } = await serve({ debounceMs: 20 });
+    const r = await open();
+    await r.waitFor((e) => e.type === 'sources');
+    const from = r.events.length;
+    const res = await fetch(`${base}/api/sources`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-ECS-Endpoints-Token': TOKEN }, body: JSON.stringify({ type: 'fake', name: 'Live' }) });
+    expect(res.status).toBe(201);
+    await r.waitFor((e) => e.type === 'sources' && e.sources.some((s) => s.id === 'live'), 3000, 'sources with the new one', from);
+  });
+
+  it('sends status when the backend reports a change', async () => {
+    const { open, backend } = await serve({ debounceMs: 20 });
+    const r = await open();
+    await r.waitFor((e) => e.type === 'sources');
+    const from = r.events.length;
+    backend.networkReady = false;
+    backend.emit('status');
+    const s = await r.waitFor((e) => e.type === 'status', 3000, 'status event', from);
+    expect(s.type === 'status' && s.status.network.ready).toBe(false);
+  });
+
+  it('sends heartbeat comments, and forgets clients that leave', async () => {
+    const { open, app } = await serve({ heartbeatMs: 50 });
+    const r = await open();
+    await until(() => r.raw().includes(': ping\n\n'), 3000, 'a heartbeat');
+    expect(app.live.size).toBe(1);
+    r.close();
+    await until(() => app.live.size === 0, 3000, 'client gone');
+  });
+
+  it('refuses more clients than allowed', async () => {
+    const { open, base } = await serve({ maxClients: 1 });
+    await open();
+    const second = await fetch(`${base}/api/events?token=${TOKEN}`);
+    expect(second.status).toBe(503);
+    expect(((await second.json()) as { error: string }).error).toMatch(/Too many live connections/);
+  });
+});
