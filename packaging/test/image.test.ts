@@ -1,0 +1,333 @@
+/**
+ * The extension image, built offline here (Node bases assembled from this machine's node, see
+ * test/images/build.sh node-npm) and run on the real dockerd: as Docker Desktop runs it (container
+ * topology: the backend attaches itself to its network at .2, control API on a unix socket) and
+ * standalone (host network, UI on a loopback port). Every container, network, volume and image tag
+ * made here is removed afterwards, also on failure.
+ */
+import type { StatusView } from '@ecs-endpoints/contract';
+import type Docker from 'dockerode';
+import { spawn, execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { arch, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
+// @ts-expect-error plain JavaScript module without type declarations
+import * as v from '../validate.mjs';
+
+type Problem = { level: 'error' | 'warning'; where: string; message: string };
+const validate = v as {
+  checkImage(image: string): Problem[];
+  dockerfileFinalStage(text: string, buildArgs?: Record<string, string>): { labels: Record<string, string> };
+};
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const TAG = `ecs-endpoints-test/extension:${uniqueName('t')}`;
+const RUNTIME_IMAGE = 'ecs-endpoints-test/node:latest';
+const BUILD_ARGS = {
+  BUILD_IMAGE: 'ecs-endpoints-test/node-npm:latest',
+  RUNTIME_IMAGE,
+  // The legacy builder does not set it (BuildKit does).
+  BUILDPLATFORM: `linux/${arch() === 'arm64' ? 'arm64' : 'amd64'}`,
+};
+const MB = 1024 * 1024;
+const dockerSocket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock';
+
+// Everything made here, for the cleanup.
+const containers: (Docker.Container | string)[] = [];
+const networks: string[] = [];
+const volumes: string[] = [];
+const dirs: string[] = [];
+let imageBuilt = false;
+
+function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd: repo, env: { ...process.env, ...opts.env } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+function logsOf(id: string): Promise<string> {
+  return new Promise((resolve) => execFile('docker', ['logs', '--tail', '40', id], (_e, so, se) => resolve(`${so}${se}`)));
+}
+
+/** Poll `fn` until it returns a truthy value; fail early, with the backend's logs, if the backend stopped. */
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, backend: Docker.Container, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    const state = (await backend.inspect()).State;
+    if (!state.Running) throw new Error(`the backend container stopped (exit ${state.ExitCode}) while waiting for ${what}:\n${await logsOf(backend.id)}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${(last as Error).message})` : ''}:\n${await logsOf(backend.id)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+interface Reply {
+  status: number;
+  type: string;
+  body: string;
+}
+function get(target: { socketPath: string } | { port: number }, path: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...('port' in target ? { host: '127.0.0.1', port: target.port } : target), path, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The script the built UI's index.html loads: its name carries this build's hash. */
+let entryScript = '';
+
+/** The served page is the built UI (the control plane may add a meta tag to it). */
+async function expectBuiltUi(target: { socketPath: string } | { port: number }): Promise<void> {
+  const page = await get(target, '/');
+  expect(page.status).toBe(200);
+  expect(page.type).toMatch(/^text\/html/);
+  expect(page.body).toContain('<title>ECS Endpoints</title>');
+  expect(page.body).toContain(entryScript);
+  const script = await get(target, '/' + entryScript.replace(/^\.\//, ''));
+  expect(script.status).toBe(200);
+  expect(script.type).toMatch(/javascript/);
+  expect(script.body.length).toBeGreaterThan(1000);
+}
+
+beforeAll(async () => {
+  const npm = await run(join(repo, 'test/images/build.sh'), ['node-npm']);
+  if (npm.code !== 0) throw new Error(`test/images/build.sh node-npm failed:\n${npm.out}`);
+  const started = Date.now();
+  const args = Object.entries(BUILD_ARGS).flatMap(([k, val]) => ['--build-arg', `${k}=${val}`]);
+  const build = await run('docker', ['build', ...args, '--tag', TAG, '.'], { env: { DOCKER_BUILDKIT: '0' } });
+  imageBuilt = build.code === 0;
+  if (!imageBuilt) throw new Error(`docker build failed:\n${build.out.split('\n').slice(-60).join('\n')}`);
+  console.log(`built ${TAG} offline in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const ui = await run('docker', ['run', '--rm', '--entrypoint', 'cat', TAG, '/ui/index.html']);
+  entryScript = /<script[^>]+src="([^"]+\.js)"/.exec(ui.out)?.[1] ?? '';
+  expect(entryScript, `no module script in the image's /ui/index.html:\n${ui.out}`).toMatch(/^\.\/assets\/.+\.js$/);
+}, 600_000);
+
+afterAll(async () => {
+  for (const c of containers) await (typeof c === 'string' ? docker.getContainer(c) : c).remove({ force: true, v: true }).catch(() => undefined);
+  for (const n of networks) await docker.getNetwork(n).remove().catch(() => undefined);
+  for (const vol of volumes) await docker.getVolume(vol).remove().catch(() => undefined);
+  if (imageBuilt) await docker.getImage(TAG).remove().catch(() => undefined);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}, 120_000);
+
+describe('the image, built offline', () => {
+  it('is small: its size is reported, and the application adds little to the Node base', async () => {
+    const size = (await docker.getImage(TAG).inspect()).Size;
+    const base = (await docker.getImage(RUNTIME_IMAGE).inspect()).Size;
+    console.log(`image ${TAG}: ${(size / MB).toFixed(1)} MiB = base ${RUNTIME_IMAGE} ${(base / MB).toFixed(1)} MiB + application ${((size - base) / MB).toFixed(1)} MiB`);
+    // Dev dependencies (Vite, Vitest, TypeScript, jsdom, Playwright...) would add hundreds of MB.
+    expect(size - base).toBeLessThan(40 * MB);
+    expect(size).toBeLessThan(200 * MB);
+  });
+
+  it('passes the validator: required labels, metadata.json and the files it names inside the image', () => {
+    const problems = validate.checkImage(TAG);
+    expect(problems.filter((p) => p.level === 'error')).toEqual([]);
+  });
+
+  it("carries exactly the labels the validator reads from the Dockerfile (so `make validate` on a checkout checks what ships)", async () => {
+    const { labels: fromDockerfile } = validate.dockerfileFinalStage(readFileSync(join(repo, 'Dockerfile'), 'utf8'), BUILD_ARGS);
+    const labels = (await docker.getImage(TAG).inspect()).Config.Labels ?? {};
+    expect(Object.keys(fromDockerfile).length).toBeGreaterThanOrEqual(12);
+    for (const [k, val] of Object.entries(fromDockerfile)) expect(labels[k], k).toBe(val);
+  });
+
+  it('holds production dependencies only, none of them native, and the extension files at the root', async () => {
+    const script = `
+      const fs = require('fs'), path = require('path');
+      const top = fs.readdirSync('/app/node_modules').flatMap((n) => n.startsWith('@') ? fs.readdirSync('/app/node_modules/' + n).map((m) => n + '/' + m) : [n]);
+      const native = [];
+      (function walk(d) { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else if (e.name.endsWith('.node')) native.push(p); } })('/app/node_modules');
+      const files = ['/metadata.json', '/docker.svg', '/docker-compose.yaml', '/ui/index.html', '/app/backend/dist/main.js', '/app/entrypoint.mjs'].filter((f) => fs.existsSync(f));
+      const data = fs.statSync('/data');
+      console.log(JSON.stringify({ top, native, files, data: [data.uid, data.gid] }));`;
+    const r = await run('docker', ['run', '--rm', '--entrypoint', 'node', TAG, '-e', script]);
+    expect(r.code, r.out).toBe(0);
+    const found = JSON.parse(r.out) as { top: string[]; native: string[]; files: string[]; data: number[] };
+    expect(found.top).toEqual(expect.arrayContaining(['dockerode', 'express', 'zod', '@aws-sdk/client-sts', '@aws-sdk/credential-providers']));
+    for (const dev of ['vite', 'vitest', 'typescript', 'esbuild', 'react', '@mui/material', 'jsdom', 'playwright-core', 'supertest', '@ecs-endpoints/contract']) expect(found.top).not.toContain(dev);
+    // No native add-on: the build stages run once on the build platform and serve amd64 and arm64 alike.
+    expect(found.native).toEqual([]);
+    expect(found.files).toHaveLength(6);
+    // The state directory belongs to the unprivileged user, and so does a new named volume made from it.
+    expect(found.data).toEqual([1000, 1000]);
+  });
+});
+
+describe('in the container topology, as inside Docker Desktop', () => {
+  let backend: Docker.Container;
+  let net: string;
+  let prefix: string;
+  let control: string;
+
+  beforeAll(async () => {
+    const picked = await pickSubnet();
+    prefix = picked.prefix;
+    net = uniqueName('ecs-ext-net');
+    networks.push(net);
+    const ctl = mkdtempSync(join(tmpdir(), 'ext-control-'));
+    dirs.push(ctl);
+    chmodSync(ctl, 0o777); // like /run/guest-services: the backend (uid 1000) creates its socket here
+    control = join(ctl, 'backend.sock');
+    const state = uniqueName('ecs-ext-state');
+    volumes.push(state);
+    await docker.createVolume({ Name: state, Labels: { 'ecs-endpoints-test': 'true' } });
+    // What docker-compose.yaml asks Docker Desktop for, with this Engine's socket for the VM's.
+    backend = await docker.createContainer({
+      name: uniqueName('ecs-ext-backend'),
+      Image: TAG,
+      Env: [
+        `ECS_ENDPOINTS_NETWORK=${net}`,
+        `ECS_ENDPOINTS_SUBNET=${picked.subnet}`,
+        'ECS_ENDPOINTS_TOPOLOGY=container',
+        'ECS_ENDPOINTS_CONTROL=unix:/run/guest-services/backend.sock',
+        'ECS_ENDPOINTS_DEFAULT_SOURCE=fake',
+      ],
+      Labels: { 'ecs-endpoints-test': 'true' },
+      HostConfig: { Binds: [`${dockerSocket}:/var/run/docker.sock`, `${ctl}:/run/guest-services`, `${state}:/data`] },
+    });
+    containers.push(backend);
+    await backend.start();
+  }, 120_000);
+
+  it('attaches itself to its network at .2, and runs as uid 1000', async () => {
+    const ip = await until('the backend on its network', async () => (await backend.inspect()).NetworkSettings.Networks[net]?.IPAddress, backend);
+    expect(ip).toBe(`${prefix}.2`);
+    const info = await docker.getNetwork(net).inspect();
+    expect(info.IPAM.Config[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.1` });
+    const status = await run('docker', ['exec', backend.id, 'cat', '/proc/1/status']);
+    expect(status.out).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(await logsOf(backend.id)).toContain('entrypoint: running as uid 1000');
+  });
+
+  it('serves v4 metadata and fake credentials to a busybox container on the network', async () => {
+    const app = await runContainer({ name: uniqueName('ecs-ext-app'), network: net });
+    containers.push(app);
+    const metadata = await until(
+      'v4 metadata for the busybox container',
+      async () => {
+        const r = await httpFrom(app, `http://${prefix}.2/v4`);
+        return r.status === 200 ? (JSON.parse(r.body) as { DockerId: string; Name: string; Networks: { IPv4Addresses: string[] }[] }) : undefined;
+      },
+      backend,
+    );
+    expect(metadata.DockerId).toBe(app.id);
+    expect(metadata.Name).toBe((await app.inspect()).Name.slice(1));
+    expect(metadata.Networks[0]!.IPv4Addresses[0]).toMatch(new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.`));
+
+    const creds = await httpFrom(app, `http://${prefix}.2/creds`);
+    expect(creds.status, creds.body).toBe(200);
+    const c = JSON.parse(creds.body) as Record<string, string>;
+    expect(Object.keys(c)).toEqual(['RoleArn', 'AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration']);
+    expect(c.RoleArn).toMatch(/^arn:aws:iam::\d{12}:role\/.+/);
+    expect(c.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{12,}$/);
+    expect(c.SecretAccessKey).toBeTruthy();
+    expect(c.Token).toBeTruthy();
+    expect(c.Expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(Date.parse(c.Expiration!)).toBeGreaterThan(Date.now());
+
+    // busybox wget, as a shell script in a container would ask.
+    const wget = await run('docker', ['exec', app.id, 'wget', '-q', '-O', '-', `http://${prefix}.2/creds`]);
+    expect(wget.code, wget.out).toBe(0);
+    expect(JSON.parse(wget.out).AccessKeyId).toMatch(/^ASIA/);
+  });
+
+  it('serves the UI and the control API on its unix socket', async () => {
+    await until('the control socket', async () => (await get({ socketPath: control }, '/api/status')).status === 200, backend);
+    await expectBuiltUi({ socketPath: control });
+    const r = await get({ socketPath: control }, '/api/status');
+    expect(r.type).toMatch(/^application\/json/);
+    const status = JSON.parse(r.body) as StatusView;
+    expect(status).toMatchObject({ topology: 'container', network: { name: net, ready: true }, endpoint: { address: `${prefix}.2`, listening: true }, docker: { connected: true } });
+  });
+});
+
+describe('standalone on a plain Docker Engine (host network)', () => {
+  let backend: Docker.Container;
+  let net: string;
+  let prefix: string;
+  let port: number;
+
+  beforeAll(async () => {
+    // The container topology's network exists by now, so its subnet is not picked again.
+    const picked = await pickSubnet();
+    prefix = picked.prefix;
+    net = uniqueName('ecs-ext-solo');
+    networks.push(net);
+    port = await freePort();
+    // The documented command (docs/packaging.md, make run-standalone), with its own network and port.
+    backend = await docker.createContainer({
+      name: uniqueName('ecs-ext-standalone'),
+      Image: TAG,
+      Env: [
+        'ECS_ENDPOINTS_TOPOLOGY=host',
+        `ECS_ENDPOINTS_CONTROL=127.0.0.1:${port}`,
+        `ECS_ENDPOINTS_NETWORK=${net}`,
+        `ECS_ENDPOINTS_SUBNET=${picked.subnet}`,
+        'ECS_ENDPOINTS_DEFAULT_SOURCE=fake',
+      ],
+      Labels: { 'ecs-endpoints-test': 'true' },
+      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`] },
+    });
+    containers.push(backend);
+    await backend.start();
+  }, 120_000);
+
+  it('creates its network with this host at .2 and serves the UI on the loopback port', async () => {
+    await until('the UI on 127.0.0.1', async () => (await get({ port }, '/')).status === 200, backend);
+    await expectBuiltUi({ port });
+    const info = await docker.getNetwork(net).inspect();
+    expect(info.IPAM.Config[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2` });
+  });
+
+  it('serves credentials at .2 to a container on its network', async () => {
+    await until('the network', async () => (await docker.getNetwork(net).inspect()).Id, backend);
+    const app = await runContainer({ name: uniqueName('ecs-ext-solo-app'), network: net });
+    containers.push(app);
+    const creds = await until(
+      'credentials for the busybox container',
+      async () => {
+        const r = await httpFrom(app, `http://${prefix}.2/creds`);
+        return r.status === 200 ? (JSON.parse(r.body) as Record<string, string>) : undefined;
+      },
+      backend,
+    );
+    expect(creds.AccessKeyId).toMatch(/^ASIA/);
+    expect(creds.Expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  });
+});
