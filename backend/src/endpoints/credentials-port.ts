@@ -64,6 +64,9 @@ export class BrokerCredentials implements CredentialsPort {
 
   async forRole(entry: Entry, role: { arn?: string; name?: string }, req: DataRequest): Promise<CredentialsAnswer> {
     const src = this.effective(entry).id;
+    // A container without a task role gets no credentials on any path: otherwise it could ask for
+    // the role another container is assigned (role-arn:<arn>) and receive that container's credentials.
+    if (this.servesNone(src)) return err(400, 'InvalidIdInRequest', `${prefixFor(req.url)}Credentials not found`, src, `source "${src}" serves no credentials`);
     if (this.targetOf(src) === 'fake') {
       // Offline: fake credentials that name the requested role.
       const a = await this.fetch(src, entry, req);
