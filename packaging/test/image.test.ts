@@ -229,7 +229,7 @@ describe('in the container topology, as inside Docker Desktop', () => {
     const ip = await until('the backend on its network', async () => (await backend.inspect()).NetworkSettings.Networks[net]?.IPAddress, backend);
     expect(ip).toBe(`${prefix}.2`);
     const info = await docker.getNetwork(net).inspect();
-    expect(info.IPAM.Config[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.1` });
+    expect(info.IPAM?.Config?.[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.1` });
     const status = await run('docker', ['exec', backend.id, 'cat', '/proc/1/status']);
     expect(status.out).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
     expect(await logsOf(backend.id)).toContain('entrypoint: running as uid 1000');
@@ -312,7 +312,7 @@ describe('standalone on a plain Docker Engine (host network)', () => {
     await until('the UI on 127.0.0.1', async () => (await get({ port }, '/')).status === 200, backend);
     await expectBuiltUi({ port });
     const info = await docker.getNetwork(net).inspect();
-    expect(info.IPAM.Config[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2` });
+    expect(info.IPAM?.Config?.[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2` });
   });
 
   it('serves credentials at .2 to a container on its network', async () => {

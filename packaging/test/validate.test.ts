@@ -13,6 +13,7 @@ const validate = v as {
   validateLabels(labels: Record<string, string>): Problem[];
   validateCompose(text: string, where?: string): Problem[];
   dockerfileFinalStage(text: string, buildArgs?: Record<string, string>): { labels: Record<string, string> };
+  dockerfileInstructions(text: string): { op: string; args: string }[];
   parseYaml(text: string): unknown;
 };
 
@@ -62,6 +63,22 @@ describe('packaging/validate.mjs on this repository', () => {
     expect(labels['com.docker.extension.publisher-url']).toBe('https://example.com/ecs');
     expect(JSON.parse(labels['com.docker.extension.screenshots']!)).toEqual([{ alt: expect.any(String), url: 'https://example.com/ecs/raw/main/docs/screenshot.png' }]);
     expect(labels['com.docker.extension.categories']!.split(',')).toEqual(expect.arrayContaining(['cloud-development']));
+  });
+
+  it('builds for amd64 and arm64 without emulation, with the legacy builder too', () => {
+    const text = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+    const ins = validate.dockerfileInstructions(text);
+    const froms = ins.flatMap((i, n) => (i.op === 'FROM' ? [n] : []));
+    const aliases = ins.filter((i) => i.op === 'FROM').map((i) => /\bAS\s+(\S+)$/i.exec(i.args)?.[1]);
+    // Build stages from an image run on the build platform; the final stage runs nothing.
+    for (const n of froms.slice(0, -1)) {
+      const base = ins[n]!.args.split(/\s+/).find((w) => !w.startsWith('--'));
+      if (!aliases.includes(base)) expect(ins[n]!.args).toMatch(/^--platform=\$\{BUILDPLATFORM(:-linux\/(amd64|arm64))?\}\s/);
+    }
+    expect(ins.slice(froms.at(-1)).filter((i) => i.op === 'RUN')).toEqual([]);
+    // The legacy builder knows neither RUN --mount nor heredocs, and needs a BUILDPLATFORM fallback.
+    expect(text).not.toMatch(/^\s*RUN\s+--mount|<<-?\s*['"]?[A-Z]+['"]?\s*$/m);
+    expect(text).toMatch(/\$\{BUILDPLATFORM:-linux\/amd64\}/);
   });
 
   it('the VM compose file mounts the raw Docker socket and a named state volume, and leaves the managed network to the backend', () => {
