@@ -21,6 +21,8 @@ import { startStsStub, type StsStub } from '../support/sts-stub.ts';
 import { startStsProxy, type IssuedCredentials, type StsProxy } from '../support/sts-proxy.ts';
 
 const SUBNET = '169.254.170.0/24';
+/** Below botocore's 2 s read timeout, so a client waiting on a hung STS gets the backend's answer. */
+const STS_TIMEOUT_MS = 1500;
 const EP = '169.254.170.2';
 const EXPIRATION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const AGENT_KEYS = ['RoleArn', 'AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration'];
@@ -170,7 +172,12 @@ beforeAll(async () => {
   toBackend = await startStsProxy(stub.url);
   try {
     tb = await startTestBackend(
-      { ECS_ENDPOINTS_STS_ENDPOINT: toBackend.url, ECS_ENDPOINTS_AWS_CONFIG_DIR: awsConfigDir, ECS_ENDPOINTS_REGION: 'us-east-1' },
+      {
+        ECS_ENDPOINTS_STS_ENDPOINT: toBackend.url,
+        ECS_ENDPOINTS_AWS_CONFIG_DIR: awsConfigDir,
+        ECS_ENDPOINTS_REGION: 'us-east-1',
+        ECS_ENDPOINTS_STS_TIMEOUT_MS: String(STS_TIMEOUT_MS),
+      },
       { subnet: SUBNET },
     );
   } catch (err) {
@@ -361,3 +368,45 @@ describe('AWS_CONTAINER_CREDENTIALS_FULL_URI with AWS_CONTAINER_AUTHORIZATION_TO
   });
 });
 
+
+describe('an STS that never answers', () => {
+  it('the AWS CLI and botocore report the backend\'s reason within seconds; the JS SDK fails without it', async () => {
+    // Three cold sources (one per client, so their failures do not share the broker's memory).
+    const ctrs = await Promise.all(
+      ['cli', 'botocore', 'js'].map(async (client) => {
+        const id = tb.backend.sources.create({ type: 'static', name: `Hung ${client}`, accessKeyId: `AKIAHUNG${client.toUpperCase().padEnd(8, '0')}0001`, secretAccessKey: 'hung/secret' }).id;
+        const key = `hung-${client}`;
+        await startCase(key, id);
+        return { c: cases[key]!, name: `Hung ${client}` };
+      }),
+    );
+    const reason = (name: string) =>
+      `{"code":"CredentialsUninitialized","message":"CredentialsV2Request: Credentials uninitialized for ID: Source \\"${name}\\": no answer within 1.5 s from STS at ${toBackend.url}. ` +
+      `Check that STS at ${toBackend.url} is reachable from the backend (network, proxy, VPN, LocalStack running), or raise ECS_ENDPOINTS_STS_TIMEOUT_MS.","HTTPErrorCode":503}`;
+    const issuedBefore = toBackend.issued.length;
+    toBackend.hold();
+    try {
+      const [cli, py, js] = await Promise.all([awsCliExport(ctrs[0]!.c.pid, ctrs[0]!.c.env), botocore(ctrs[1]!.c.pid, ctrs[1]!.c.env), jsSdk(ctrs[2]!.c.pid, ctrs[2]!.c.env)]);
+      expect(cli.code).toBe(253);
+      expect(cli.stderr.trim()).toBe(
+        `Unable to retrieve credentials: Error when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response (503) from ECS metadata: ${reason(ctrs[0]!.name)}`,
+      );
+      expect(py.code).toBe(1);
+      expect(py.stderr.trim().split('\n').pop()).toBe(
+        `botocore.exceptions.CredentialRetrievalError: Error when retrieving credentials from container-role: Error retrieving metadata: Received non 200 response (503) from ECS metadata: ${reason(ctrs[1]!.name)}`,
+      );
+      // The JS SDK drops the body of a 5xx answer: only the request log tells why.
+      expect(js.code).toBe(1);
+      expect(js.stderr).toContain('CredentialsProviderError: Could not load credentials from any providers');
+      const jsLog = tb.backend.requests.list(1000).filter((e) => e.containerId === ctrs[2]!.c.container.id && e.status === 503);
+      expect(jsLog.length).toBeGreaterThan(0);
+      expect(jsLog[0]!.error).toBe(JSON.parse(reason(ctrs[2]!.name)).message.replace('CredentialsV2Request: Credentials uninitialized for ID: ', ''));
+      // botocore tries 3 times (2 s timeout, 1 s apart), the JS SDK 4 + 1: each gives up within seconds.
+      for (const run of [cli, py, js]) expect(run.ms).toBeLessThan(15_000);
+    } finally {
+      toBackend.release();
+    }
+    // No credentials were handed out while STS hung.
+    expect(toBackend.issued.length).toBe(issuedBefore);
+  });
+});

@@ -25,7 +25,7 @@ export interface IssuedCredentials {
 export interface StsProxy {
   /** http://host:port */
   url: string;
-  /** Credentials in the answers that went back through this proxy, oldest first. */
+  /** Credentials in the answers delivered through this proxy, oldest first. */
   issued: IssuedCredentials[];
   /** Requests received (answered or not). */
   requests(): number;
@@ -72,6 +72,8 @@ export async function startStsProxy(target: string, opts: { host?: string; port?
             const text = Buffer.concat(out).toString('utf8');
             const creds = /<Credentials>([\s\S]*?)<\/Credentials>/.exec(text)?.[1];
             const answer = () => {
+              // The caller gave up while the answer was held: it never got these credentials.
+              if (res.destroyed || req.socket.destroyed) return;
               if (creds) {
                 issued.push({
                   action: form.get('Action') ?? '',
