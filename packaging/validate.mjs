@@ -553,7 +553,8 @@ export function checkImage(image) {
   const tmp = mkdtempSync(join(tmpdir(), 'ext-validate-'));
   let id;
   try {
-    id = docker(['create', image]).trim();
+    // A command, so that images without one (FROM scratch, UI only) can be created too.
+    id = docker(['create', image, 'never-started']).trim();
     const copy = (p) => {
       const dest = join(tmp, 'f' + Math.random().toString(36).slice(2));
       try {
