@@ -76,6 +76,11 @@ export function uiRouter(uiDir: string | undefined, token: string | undefined): 
       .send(injectToken(cached.html, token));
   };
   router.get(['/', '/index.html'], index);
+  // Browsers ask for /favicon.ico by themselves; without one in the build, answer "no icon" rather than an error.
+  router.get('/favicon.ico', (_req, res, next) => {
+    if (uiDir && existsSync(join(uiDir, 'favicon.ico'))) return next();
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
+  });
   if (uiDir) {
     router.use(
       express.static(uiDir, {
