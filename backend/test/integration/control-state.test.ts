@@ -55,6 +55,7 @@ describe('durable state across a backend restart', () => {
   let profileSource: SourceView;
   let staticSource: SourceView;
   let doomed: SourceView;
+  let labelledId: string;
 
   it('sources created, edited and deleted through the API', async () => {
     const p = await api.call<SourceView>('POST', '/api/sources', { type: 'profile', name: 'Dev account', profile: 'dev' });
@@ -117,6 +118,18 @@ describe('durable state across a backend restart', () => {
     expect((await view(other.id))!.source.assignedId).toBeUndefined();
   });
 
+  it('a labelled container switched off', async () => {
+    const c = await docker.createContainer({ name: uniqueName('labelled'), Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL', Labels: { 'ecs-endpoints-test': 'true', 'ecs-endpoints.enable': 'true' } });
+    created.push(c);
+    await c.start();
+    labelledId = c.id;
+    await eventually(async () => (await view(c.id))?.ecs.enabled, 10_000, 'auto-attached by its label');
+    const off = await api.call<EcsChangeResult>('POST', `/api/containers/${c.id}/ecs`, { enabled: false });
+    expect(off.status, off.text).toBe(200);
+    expect(off.body.container.ecs.enabled).toBe(false);
+    expect(JSON.parse(readFileSync(join(tb.stateDir, 'ecs-mode.json'), 'utf8')).off).toContain(c.id);
+  });
+
   it('are all there after a restart on the same state dir', async () => {
     const oldToken = cs.token!;
     await restart();
@@ -139,5 +152,13 @@ describe('durable state across a backend restart', () => {
     const creds = await httpFrom(recreatedId, `http://${tb.address}${credsPath}`);
     expect(creds.status, creds.body).toBe(200);
     expect((JSON.parse(creds.body) as J).AccessKeyId).toMatch(/^ASIAFAKE/);
+
+    // The labelled container the user switched off is not put back by the new run's auto-attach.
+    const tick = await docker.createContainer({ name: uniqueName('tick'), Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL', Labels: { 'ecs-endpoints-test': 'true' } });
+    created.push(tick);
+    await tick.start();
+    await eventually(() => view(tick.id), 10_000, 'a later event processed');
+    expect((await view(labelledId))!.ecs.enabled).toBe(false);
+    expect(Object.keys((await docker.getContainer(labelledId).inspect()).NetworkSettings.Networks)).not.toContain(tb.network);
   });
 });

@@ -139,8 +139,11 @@ describe('POST /api/containers/:id/ecs', () => {
   });
 
   it('keeps a labelled container out after it is switched off, and says why it may come back', async () => {
-    const c = await create({ name: uniqueName('lbl-off'), Labels: { 'ecs-endpoints.enable': 'true' } });
-    await eventually(async () => (await view(c.id))?.ecs.enabled, 10_000, 'auto-attached');
+    // Labelled, and joined by its own configuration (as compose does with networks:), so auto-attach never had to act.
+    const c = await create({ name: uniqueName('lbl-off'), Labels: { 'ecs-endpoints.enable': 'true' } }, false);
+    await docker.getNetwork(tb.network).connect({ Container: c.id });
+    await c.start();
+    await eventually(async () => (await view(c.id))?.ecs.enabled, 10_000, 'in ECS mode');
     const off = await api.call<EcsChangeResult>('POST', `/api/containers/${c.id}/ecs`, { enabled: false });
     expect(off.status).toBe(200);
     expect(off.body.message).toMatch(/labelled/);
