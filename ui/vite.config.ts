@@ -13,6 +13,6 @@ export default defineConfig({
   },
   server: {
     // `npm run dev -w ui` against a standalone backend on its default address.
-    proxy: { '/api': process.env.ECS_ENDPOINTS_UI_PROXY ?? 'http://127.0.0.1:8090' },
+    proxy: { '/api': process.env.ECS_ENDPOINTS_UI_PROXY ?? 'http://127.0.0.1:8080' },
   },
 });
