@@ -12,10 +12,12 @@ export interface EcsChangeResult extends EnableEcsResult {
   message?: string;
 }
 
-/** One change at a time per container: a double click must not recreate twice. */
-const busy = new Set<string>();
+/** One change at a time per container (by id and name): a double click must not recreate twice. */
+const inProgress = new WeakMap<Backend, Set<string>>();
 
 export async function changeEcsMode(b: Backend, r: ContainerRecord, input: EnableEcsInput): Promise<EcsChangeResult> {
+  let busy = inProgress.get(b);
+  if (!busy) inProgress.set(b, (busy = new Set()));
   if (busy.has(r.id) || busy.has(r.name)) {
     throw new HttpError(409, `ECS mode of "${r.name}" is already being changed.`, 'Wait a moment and reload the list.');
   }

@@ -130,6 +130,21 @@ describe('POST /api/containers/:id/ecs', () => {
     expect((await request(app).post(`/api/containers/${c.Id}/ecs`).send({ enabled: false })).status).toBe(200);
   });
 
+  it('refuses a second change while one is in progress', async () => {
+    const { app, docker, backend } = await setup();
+    const c = docker.add({ name: 'slow' });
+    await until(() => backend.index.get(c.Id), 3000, 'indexed');
+    docker.connectDelayMs = 200;
+    const [a, b] = await Promise.all([
+      request(app).post(`/api/containers/${c.Id}/ecs`).send({ enabled: true }),
+      request(app).post('/api/containers/slow/ecs').send({ enabled: true }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect((a.status === 409 ? a : b).body.error).toBe('ECS mode of "slow" is already being changed.');
+    // Once done, the next change goes through.
+    expect((await request(app).post('/api/containers/slow/ecs').send({ enabled: false })).status).toBe(200);
+  });
+
   it('refuses containers that cannot join, with the reason', async () => {
     const { app, docker, backend } = await setup();
     const c = docker.add({ name: 'nonet', networkMode: 'none', networks: {} });

@@ -102,6 +102,8 @@ export function inspectInfo(spec: FakeContainerSpec): Docker.ContainerInspectInf
 export class FakeDocker {
   readonly containers = new Map<string, Docker.ContainerInspectInfo>();
   private streams: PassThrough[] = [];
+  /** How long a network connect takes (to overlap requests). */
+  connectDelayMs = 0;
 
   add(spec: FakeContainerSpec): Docker.ContainerInspectInfo {
     const info = inspectInfo(spec);
@@ -144,6 +146,7 @@ export class FakeDocker {
   getNetwork(name: string) {
     return {
       connect: async ({ Container }: { Container: string }) => {
+        if (this.connectDelayMs) await new Promise((r) => setTimeout(r, this.connectDelayMs));
         const info = this.containers.get(Container);
         if (!info) throw Object.assign(new Error('No such container'), { statusCode: 404 });
         info.NetworkSettings.Networks[name] = { NetworkID: `net-${name}`, IPAddress: '169.254.170.130', IPPrefixLen: 24, Gateway: '169.254.170.1', MacAddress: '02:42:a9:fe:aa:82' } as never;
