@@ -45,7 +45,8 @@ async function main(): Promise<void> {
         containers.push(await runContainer({ network: tb.network, labels: { 'com.docker.compose.project': 'bench', 'com.docker.compose.service': `svc${containers.length}` } }));
       }
       const target = containers[0]!;
-      const e = await eventually(() => tb.backend.model.byContainerId.get(target.id) && tb.backend.model.tasks.find((t) => t.key === 'compose:bench')?.containers.length === n && tb.backend.model.byContainerId.get(target.id), 60_000, `${n} containers in the model`);
+      await eventually(() => tb.backend.model.tasks.find((t) => t.key === 'compose:bench')?.containers.length === n, 60_000, `${n} containers in the model`);
+      const e = tb.backend.model.byContainerId.get(target.id)!;
       await eventually(() => tb.backend.stats.get(target.id)?.samples, 20_000, 'a stats sample');
       const base = `http://${tb.address}/v4/${e.container.endpointId}`;
       const cases: [string, string][] = [

@@ -63,10 +63,13 @@ export class BrokerCredentials implements CredentialsPort {
   }
 
   async forRole(entry: Entry, role: { arn?: string; name?: string }, req: DataRequest): Promise<CredentialsAnswer> {
-    const src = this.effective(entry).id;
-    // A container without a task role gets no credentials on any path: otherwise it could ask for
-    // the role another container is assigned (role-arn:<arn>) and receive that container's credentials.
-    if (this.servesNone(src)) return err(400, 'InvalidIdInRequest', `${prefixFor(req.url)}Credentials not found`, src, `source "${src}" serves no credentials`);
+    const eff = this.effective(entry);
+    const src = eff.id;
+    // The data plane only routes here when the container's own environment names this role path
+    // (the compose author granted it). An explicit "none" (assignment or preset) still wins.
+    if (eff.origin !== 'default' && this.servesNone(src)) {
+      return err(400, 'InvalidIdInRequest', `${prefixFor(req.url)}Credentials not found`, src, `source "${src}" serves no credentials`);
+    }
     if (this.targetOf(src) === 'fake') {
       // Offline: fake credentials that name the requested role.
       const a = await this.fetch(src, entry, req);

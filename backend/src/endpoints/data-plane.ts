@@ -148,8 +148,8 @@ export class DataPlane {
     if (top === 'v3' || top === 'v4') return this.v3v4(req, top, seg);
     if (top === 'api' && seg.length >= 4) return this.agentApi(req, seg);
     if (path === '/creds') return this.compatCreds(req);
-    if (top === 'role' && seg.length === 3 && seg[2]) return this.compatRole(req, { name: decodeURIComponent(seg[2]) });
-    if (top === 'role-arn' && seg.length >= 3 && seg[2]) return this.compatRole(req, { arn: decodeURIComponent(seg.slice(2).join('/')) });
+    if (top === 'role' && seg.length === 3 && seg[2]) return this.compatRole(req, path, { name: decodeURIComponent(seg[2]) });
+    if (top === 'role-arn' && seg.length >= 3 && seg[2]) return this.compatRole(req, path, { arn: decodeURIComponent(seg.slice(2).join('/')) });
     return notFound();
   }
 
@@ -161,7 +161,10 @@ export class DataPlane {
     const entries = this.model().byCredentialsId.get(id);
     // Bound to the container it was issued to: the id alone is not enough, the caller must be it.
     const entry = entries?.find((e) => this.isCaller(e, req.remoteIp));
-    if (!entry) return credError(400, 'InvalidIdInRequest', `${prefix}: Credentials not found`, { ...meta, error: entries ? 'credentials id used by another container' : 'unknown credentials id' });
+    if (!entry) {
+      const caller = this.model().byIp.get(req.remoteIp)?.container.record.id;
+      return credError(400, 'InvalidIdInRequest', `${prefix}: Credentials not found`, { ...meta, containerId: caller, error: entries ? 'credentials id of another container' : 'unknown credentials id' });
+    }
     const authError = checkAuthorization(entry, req);
     if (authError) return credError(400, 'InvalidIdInRequest', `${prefix}: Credentials not found`, { ...meta, containerId: entry.container.record.id, error: authError });
     return this.credentialsAnswer(await this.deps.credentials.forContainer(entry, req), entry);
@@ -189,9 +192,14 @@ export class DataPlane {
     return this.credentialsAnswer(await this.deps.credentials.forContainer(entry, req), entry);
   }
 
-  private async compatRole(req: DataRequest, role: { arn?: string; name?: string }): Promise<DataResponse> {
+  private async compatRole(req: DataRequest, path: string, role: { arn?: string; name?: string }): Promise<DataResponse> {
     const entry = this.model().byIp.get(req.remoteIp);
     if (!entry) return credError(400, 'InvalidIdInRequest', `Credentials not found: ${req.remoteIp} is not a container in ECS mode`, { kind: 'credentials', error: 'caller not in ECS mode' });
+    // A role path is a grant: only a container whose environment names it may use it, so one
+    // container cannot ask for the role another one was given.
+    if (!namesPath(entry.container.record.env, path)) {
+      return credError(400, 'InvalidIdInRequest', 'Credentials not found', { kind: 'credentials', containerId: entry.container.record.id, error: `the container's AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI does not name ${path}` });
+    }
     const authError = checkAuthorization(entry, req);
     if (authError) return credError(400, 'InvalidIdInRequest', 'Credentials not found', { kind: 'credentials', containerId: entry.container.record.id, error: authError });
     return this.credentialsAnswer(await this.deps.credentials.forRole(entry, role, req), entry);
@@ -347,6 +355,26 @@ export class DataPlane {
       return { status: 400, headers: { 'Content-Type': JSON_TYPE }, body: goJson({ Error: `enableFaultInjection is not enabled for task: ${entry.task.arn}` }), meta: { kind: 'other', containerId } };
     }
     return notFound();
+  }
+}
+
+function namesPath(env: Record<string, string>, path: string): boolean {
+  const rel = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  let full: string | undefined;
+  try {
+    full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI ? new URL(env.AWS_CONTAINER_CREDENTIALS_FULL_URI).pathname : undefined;
+  } catch {
+    full = undefined;
+  }
+  const same = (p?: string) => p !== undefined && (p === path || safeDecode(p) === safeDecode(path));
+  return same(rel) || same(full);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 

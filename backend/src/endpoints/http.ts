@@ -62,6 +62,8 @@ export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: 
       });
     }
   });
+  // Clients like busybox nc half-close after sending the request; answer them anyway (Go does).
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // The agent's read/write timeouts.
   server.requestTimeout = 5000;
   server.headersTimeout = 5000;

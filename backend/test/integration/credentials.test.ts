@@ -173,7 +173,7 @@ describe('with STS answering', () => {
       expectError(await httpOneInNetns(a.pid, `http://${tb.address}/v2/credentials/${randomBytes(16).toString('hex')}`), 400, NOT_FOUND_V2);
       // Refused before any source is asked: no STS call for B's keys on A's behalf.
       expect(sts.requests()).toBe(stsBefore);
-      const log = tb.backend.requests.list(1000).filter((e) => e.kind === 'credentials' && e.status === 400 && e.error === 'credentials id used by another container');
+      const log = tb.backend.requests.list(1000).filter((e) => e.kind === 'credentials' && e.status === 400 && e.error === 'credentials id of another container');
       expect(log.length).toBeGreaterThanOrEqual(12);
     });
 
@@ -193,12 +193,26 @@ describe('with STS answering', () => {
       const stsBefore = sts.requests();
       expectError(await httpOneInNetns(none.pid, `http://${tb.address}/role-arn/${B_ROLE}`), 400, NOT_FOUND);
       expectError(await httpOneInNetns(none.pid, `http://${tb.address}/role/b-role`), 400, NOT_FOUND);
-      // A container with fake credentials gets fake ones naming the role.
-      const viaFake = agentBody(await httpOneInNetns(a.pid, `http://${tb.address}/role-arn/${B_ROLE}`));
+      // Nor does a container that has a role of its own: a role path is granted by the container's environment.
+      expectError(await httpOneInNetns(b.pid, `http://${tb.address}/role-arn/${B_ROLE}`), 400, NOT_FOUND);
+      expectError(await httpOneInNetns(a.pid, `http://${tb.address}/role-arn/${B_ROLE}`), 400, NOT_FOUND);
+      expect(sts.requests()).toBe(stsBefore);
+    });
+
+    it('a role path named in the container\'s own environment is granted (fake sources name the role, no STS)', async () => {
+      const granted = await startCtr(tb, 'fake', { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/role-arn/${B_ROLE}` }, 'cred-grant');
+      const stsBefore = sts.requests();
+      const viaFake = agentBody(await httpOneInNetns(granted.pid, `http://${tb.address}/role-arn/${B_ROLE}`));
       expect(viaFake.RoleArn).toBe(B_ROLE);
       expect(viaFake.AccessKeyId).toMatch(/^ASIAFAKE/);
-      expect(viaFake.AccessKeyId).not.toBe(owner.AccessKeyId);
       expect(sts.requests()).toBe(stsBefore);
+      // Only the path it names: another role is refused.
+      expectError(await httpOneInNetns(granted.pid, `http://${tb.address}/role-arn/arn:aws:iam::111122223333:role/other`), 400, NOT_FOUND);
+      // With the default source (none here), the named role is assumed from the backend's own identity, as in the older emulator.
+      const plain = await startCtr(tb, undefined, { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/role-arn/${B_ROLE}` }, 'cred-grant2');
+      const assumed = agentBody(await httpOneInNetns(plain.pid, `http://${tb.address}/role-arn/${B_ROLE}`));
+      expect(assumed.RoleArn).toBe(B_ROLE);
+      expect(assumed.AccessKeyId).not.toMatch(/^ASIAFAKE/);
     });
 
     it('a container outside ECS mode gets nothing, even with a valid id', async () => {
@@ -241,7 +255,7 @@ describe('with STS answering', () => {
       await httpOneInNetns(a.pid, url(b));
       const list = tb.backend.requests.list(1000);
       const [refused, okA, okB] = list;
-      expect(refused).toMatchObject({ method: 'GET', path: '/v2/credentials/****', status: 400, kind: 'credentials', error: 'credentials id used by another container' });
+      expect(refused).toMatchObject({ method: 'GET', path: '/v2/credentials/****', status: 400, kind: 'credentials', error: 'credentials id of another container', containerId: a.container.id });
       expect(okA).toMatchObject({ method: 'GET', path: '/v2/credentials/****', status: 200, kind: 'credentials', containerId: a.container.id, containerName: a.name, sourceId: 'fake' });
       expect(okA!.error).toBeUndefined();
       expect(okB).toMatchObject({ method: 'GET', path: '/v1/credentials?id=****', status: 200, kind: 'credentials', containerId: b.container.id, containerName: b.name, sourceId: keysB });

@@ -22,8 +22,8 @@ describe('the managed network', () => {
     const prefix = tb.config.subnet.cidr.split('.').slice(0, 3).join('.');
     expect(info.Driver).toBe('bridge');
     expect(info.Attachable).toBe(true);
-    expect(info.Labels[OWNER_LABEL]).toBe('true');
-    expect(info.IPAM.Config[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2`, IPRange: `${prefix}.128/25` });
+    expect(info.Labels?.[OWNER_LABEL]).toBe('true');
+    expect(info.IPAM?.Config?.[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2`, IPRange: `${prefix}.128/25` });
     // Containers get addresses from the upper half, never the endpoint's.
     const c = await runContainer({ network: tb.network });
     containers.push(c);
