@@ -20,7 +20,9 @@ import { CredentialBroker } from './credentials/broker.ts';
 import { SourceRegistry } from './credentials/registry.ts';
 import { BrokerCredentials, type EffectiveSource } from './endpoints/credentials-port.ts';
 import type { ContainerRecord } from './tasks/types.ts';
-import { LABEL, buildModel, type OverridesFor } from './tasks/model.ts';
+import { LABEL, buildModel } from './tasks/model.ts';
+import { PresetStore } from './presets/store.ts';
+import { credentialsSpec, taskOverrides } from './presets/presets.ts';
 import type { TaskModel } from './tasks/types.ts';
 
 export const VERSION = '0.1.0';
@@ -35,9 +37,6 @@ type EcsChoices = z.infer<typeof EcsChoicesSchema>;
 export interface BackendOptions {
   /** Docker connection; defaults to DOCKER_HOST or the local socket. Tests pass a proxied one. */
   connect?: () => Promise<DockerConnection>;
-  overridesFor?: OverridesFor;
-  /** Preset matching (presets room): the preset source for a container, if any. */
-  presetSourceFor?: (record: ContainerRecord) => { sourceId: string; presetName: string } | undefined;
   /** Broker options for tests (clock, timeouts). */
   broker?: Partial<ConstructorParameters<typeof CredentialBroker>[0]>;
 }
@@ -65,6 +64,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   readonly broker: CredentialBroker;
   readonly assignments: Assignments;
   readonly credentials: BrokerCredentials;
+  readonly presets: PresetStore;
   private readonly ecsChoices: JsonFile<EcsChoices>;
 
   constructor(
@@ -83,6 +83,11 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       awsConfigDir: config.awsConfigDir,
       timeoutMs: config.stsTimeoutMs,
       ...opts.broker,
+    });
+    this.presets = new PresetStore(config.stateDir, config.presetsFile);
+    this.presets.on('change', () => {
+      this.scheduleRebuild();
+      this.emit('status');
     });
     this.credentials = new BrokerCredentials(this.broker, this.sources, (e) => this.effectiveSource(e.container.record));
     this.index = new ContainerIndex(opts.connect ?? (() => connectDocker(dockerOptions())));
@@ -128,8 +133,15 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   effectiveSource(record: ContainerRecord): EffectiveSource {
     const assigned = this.assignments.get(record.name);
     if (assigned && this.sources.record(assigned)) return { id: assigned, origin: 'assignment' };
-    const preset = this.opts.presetSourceFor?.(record);
-    if (preset) return { id: preset.sourceId, origin: 'preset', presetName: preset.presetName };
+    const preset = this.presets.current.for(record);
+    const spec = preset && credentialsSpec(preset);
+    if (preset && spec) {
+      try {
+        return { id: this.sources.resolveSpec(spec), origin: 'preset', presetName: preset.name };
+      } catch {
+        // Reported by problems(); the container falls back to the default source meanwhile.
+      }
+    }
     return { id: 'default', origin: 'default' };
   }
 
@@ -175,6 +187,12 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     this.emit('status');
   }
 
+  /** stop(), and release what start() retries would still need (the preset file watch). */
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.presets.close();
+  }
+
   async stop(): Promise<void> {
     this.index.stop();
     this.stats.stop();
@@ -217,10 +235,37 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     for (const [what, problem] of [['assignments', this.assignments.problem], ['sources', this.sources.problem], ['ecs-mode', this.ecsChoices.problem]] as const) {
       if (problem) p.push({ id: `state-${what}`, severity: 'warning', message: `The ${what} file was unreadable (${problem.reason}) and was kept aside as ${problem.keptAs}.`, remedy: `Fix or remove the kept copy; ${what} start empty until then.` });
     }
+    p.push(...this.presetProblems());
     if (this.ids.problem) {
       p.push({ id: 'state-ids', severity: 'warning', message: `A state file was unreadable (${this.ids.problem.reason}) and was kept aside as ${this.ids.problem.keptAs}.`, remedy: 'Endpoint ids were regenerated; restart containers that cached their metadata URL.' });
     }
     return p;
+  }
+
+  /** A preset file that failed to load, presets whose credentials cannot resolve, labels naming no preset. */
+  private presetProblems(): Problem[] {
+    const out: Problem[] = [];
+    const st = this.presets.state();
+    if (st.file?.error) {
+      out.push({ id: 'presets-file', severity: 'warning', message: `Presets from ${st.file.path} were not (re)loaded: ${st.file.error}`, remedy: st.file.loadedAt ? 'The last good version stays in force; fix the file and save it again.' : 'Fix the file and save it; it is reloaded automatically.' });
+    }
+    if (this.presets.problem) out.push({ id: 'presets-state', severity: 'warning', message: `Imported presets could not be read: ${this.presets.problem.reason}`, remedy: 'Import the preset file again.' });
+    for (const preset of st.presets) {
+      const spec = credentialsSpec(preset);
+      if (!spec) continue;
+      try {
+        this.sources.resolveSpec(spec);
+      } catch (err) {
+        out.push({ id: `preset-${preset.name}`, severity: 'warning', message: `Preset "${preset.name}": ${(err as Error).message}`, remedy: (err as { remedy?: string }).remedy ?? 'Fix the preset\'s credentials.' });
+      }
+    }
+    for (const r of this.index.all()) {
+      const named = r.labels[LABEL.preset];
+      if (named && !this.presets.current.get(named)) {
+        out.push({ id: `preset-label-${r.id}`, severity: 'warning', message: `Container "${r.name}" asks for preset "${named}", which does not exist.`, remedy: 'Import the team\'s preset file, or fix the ecs-endpoints.preset label.' });
+      }
+    }
+    return out;
   }
 
   private scheduleRebuild(): void {
@@ -234,7 +279,10 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
 
   /** Recompute the task model from the index; stream stats for running ECS containers; auto-attach labelled ones. */
   rebuild(): void {
-    const model = buildModel(this.index.all(), this.settings(), this.ids, ++this.version, this.opts.overridesFor);
+    const model = buildModel(this.index.all(), this.settings(), this.ids, ++this.version, (r) => {
+      const p = this.presets.current.for(r);
+      return p ? { ...taskOverrides(p), containerName: p.containerName } : undefined;
+    });
     this.current = model;
     if (this.index.connected && this.index.syncs > 0) {
       const live = new Set([...this.index.all()].map((r) => r.id));

@@ -83,6 +83,8 @@ const Env = z.object({
   ECS_ENDPOINTS_AWS_CONFIG_DIR: z.string().optional(),
   ECS_ENDPOINTS_STS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   ECS_ENDPOINTS_UI_DIR: z.string().optional(),
+  /** A team's preset file (e.g. in their repository), watched for changes. */
+  ECS_ENDPOINTS_PRESETS_FILE: z.string().optional(),
   /** Our own container id in the container topology, when the hostname is not it. */
   ECS_ENDPOINTS_SELF: z.string().optional(),
   ECS_ENDPOINTS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -119,6 +121,7 @@ export interface Config {
   /** Unset: AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, else ~/.aws (the SDK's own rules). */
   awsConfigDir?: string;
   uiDir?: string;
+  presetsFile?: string;
   self?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -208,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stsTimeoutMs: e.ECS_ENDPOINTS_STS_TIMEOUT_MS,
     awsConfigDir: e.ECS_ENDPOINTS_AWS_CONFIG_DIR,
     uiDir: e.ECS_ENDPOINTS_UI_DIR,
+    presetsFile: e.ECS_ENDPOINTS_PRESETS_FILE,
     self: e.ECS_ENDPOINTS_SELF,
     logLevel: e.ECS_ENDPOINTS_LOG_LEVEL,
   };

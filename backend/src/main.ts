@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
-    await Promise.all([control.close(), backend.stop()]);
+    await Promise.all([control.close(), backend.dispose()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

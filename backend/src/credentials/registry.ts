@@ -149,9 +149,12 @@ export class SourceRegistry {
       return profile ? { id, kind: 'derived', input: { type: 'profile', name: `profile ${profile}`, profile } } : undefined;
     }
     if (id.startsWith('role-arn:')) {
-      const roleArn = id.slice('role-arn:'.length);
+      // role-arn:<arn> assumes from the backend's own identity; role-arn:<arn>?from=<spec> from another source.
+      const [roleArn = '', from] = id.slice('role-arn:'.length).split('?from=');
       if (!ROLE_ARN.test(roleArn)) return undefined;
-      return { id, kind: 'derived', input: { type: 'assume-role', name: `role ${roleArn}`, roleArn, baseSourceId: DEFAULT_CHAIN_ID } };
+      const baseSourceId = from ? this.parseSpec(from, false) : DEFAULT_CHAIN_ID;
+      const name = from ? `role ${roleArn} from ${from}` : `role ${roleArn}`;
+      return { id, kind: 'derived', input: { type: 'assume-role', name, roleArn, baseSourceId } };
     }
     const stored = this.file.get().sources.find((s) => s.id === id);
     if (!stored) return undefined;
@@ -256,10 +259,20 @@ export class SourceRegistry {
       }
       return value;
     }
-    if (m[1] === 'role-arn' && !ROLE_ARN.test(value)) {
-      throw new CredentialError('InvalidSource', `"${value}" is not a role ARN.`, 'A role ARN looks like arn:aws:iam::123456789012:role/my-role (a path such as role/service/my-role is allowed).');
+    let id = `${m[1]}:${value}`;
+    if (m[1] === 'role-arn') {
+      const [arn = '', from] = value.split('?from=');
+      if (!ROLE_ARN.test(arn)) {
+        throw new CredentialError('InvalidSource', `"${arn}" is not a role ARN.`, 'A role ARN looks like arn:aws:iam::123456789012:role/my-role (a path such as role/service/my-role is allowed).');
+      }
+      if (from !== undefined) {
+        const base = this.parseSpec(from, requireExisting);
+        if (base === BUILTIN_SOURCE_IDS.none || base === BUILTIN_SOURCE_IDS.fake || base === DEFAULT_SOURCE_ID) {
+          throw new CredentialError('InvalidSource', `A role cannot be assumed from "${from}".`, 'Assume it from a profile, a source or the backend\'s own identity (role-arn:<arn> alone).');
+        }
+        id = `role-arn:${arn}?from=${base.includes(':') ? base : `source:${base}`}`;
+      }
     }
-    const id = `${m[1]}:${value}`;
     if (requireExisting) this.derivedInUse.add(id);
     return id;
   }

@@ -25,8 +25,8 @@ export const LABEL = {
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';
 
-/** Optional hook for presets: overrides that apply to a container's task. */
-export type OverridesFor = (record: ContainerRecord) => TaskOverrides | undefined;
+/** Optional hook for presets: overrides for a container's task, and its task-definition name. */
+export type OverridesFor = (record: ContainerRecord) => (TaskOverrides & { containerName?: string }) | undefined;
 
 export function isOnNetwork(record: ContainerRecord, network: string): boolean {
   return record.networks.some((n) => n.name === network);
@@ -156,7 +156,10 @@ export function buildModel(
     const sorted = [...group].sort((a, b) => a.record.created.localeCompare(b.record.created));
     const o: TaskOverrides = {};
     for (const m of [...sorted].reverse()) Object.assign(o, overridesFromLabels(m.record.labels));
-    for (const m of [...sorted].reverse()) Object.assign(o, overridesFor?.(m.record) ?? {});
+    for (const m of [...sorted].reverse()) {
+      const { containerName: _name, ...task } = overridesFor?.(m.record) ?? {};
+      Object.assign(o, task);
+    }
 
     const first = sorted[0]!.record;
     const defaultFamily = key.startsWith('label:') ? key.slice(6) : (first.labels[COMPOSE_PROJECT] ?? first.name);
@@ -202,7 +205,7 @@ export function buildModel(
       const c: TaskContainer = {
         record: r,
         endpointId,
-        ecsName: r.labels[LABEL.containerName] ?? r.labels[COMPOSE_SERVICE] ?? r.name,
+        ecsName: r.labels[LABEL.containerName] ?? overridesFor?.(r)?.containerName ?? r.labels[COMPOSE_SERVICE] ?? r.name,
         arn: `arn:aws:ecs:${settings.region}:${settings.accountId}:container/${cluster}/${taskId}/${derivedUuid(endpointId)}`,
         namespaceOwnerId: m.owner.id,
         address: ownerNet?.ip || undefined,

@@ -56,7 +56,7 @@ export async function startTestBackend(
       stateDir,
       stop,
       async cleanup() {
-        await backend.stop();
+        await backend.dispose();
         const net = docker.getNetwork(network);
         const info = (await net.inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
         for (const id of Object.keys(info?.Containers ?? {})) await net.disconnect({ Container: id, Force: true }).catch(() => undefined);

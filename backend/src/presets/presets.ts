@@ -1,0 +1,127 @@
+import type { ContainerRecord, TaskOverrides } from '../tasks/types.ts';
+import { PresetFileSchema, type Preset, type PresetFile } from './schema.ts';
+
+export const PRESET_LABEL = 'ecs-endpoints.preset';
+
+export interface PresetIssue {
+  path: string;
+  message: string;
+}
+
+export class PresetError extends Error {
+  constructor(
+    message: string,
+    readonly issues: PresetIssue[],
+    readonly remedy: string,
+  ) {
+    super(message);
+  }
+}
+
+/* A preset travels in a repository: anything that looks like a secret is refused outright, with
+ * the path to it, before the schema even looks (the schema would only say "unknown key"). */
+const SECRET_KEY = /(secret|password|passwd|token|session|private|credential_?process|access_?key)/i;
+const SECRET_VALUE: [RegExp, string][] = [
+  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/, 'an AWS access key id'],
+  [/^[A-Za-z0-9/+]{40}$/, 'what looks like an AWS secret access key'],
+  [/^(IQoJ|FwoG|AQoD)[A-Za-z0-9/+=]{40,}/, 'what looks like an AWS session token'],
+];
+
+function findSecrets(value: unknown, path: string[] = []): PresetIssue[] {
+  const out: PresetIssue[] = [];
+  if (typeof value === 'string') {
+    for (const [re, what] of SECRET_VALUE) if (re.test(value)) out.push({ path: path.join('.'), message: `holds ${what}` });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => out.push(...findSecrets(v, [...path, String(i)])));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      // `$schema`, `tags`, `labels` and `match` keys are the user's own names: only flag values there.
+      const userKeys = path.at(-1) === 'tags' || path.at(-1) === 'labels';
+      if (!userKeys && SECRET_KEY.test(k)) out.push({ path: [...path, k].join('.'), message: `"${k}" looks like a secret field` });
+      out.push(...findSecrets(v, [...path, k]));
+    }
+  }
+  return out;
+}
+
+/** Parse and validate a preset file's text. Throws PresetError with every problem and its path. */
+export function parsePresetFile(text: string, origin = 'the preset file'): PresetFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new PresetError(`${origin} is not valid JSON: ${(err as Error).message}`, [], 'Check the file with a JSON linter; see docs/presets.md for the format.');
+  }
+  const secrets = findSecrets(raw);
+  if (secrets.length) {
+    throw new PresetError(
+      `${origin} holds secrets, and presets must not (they are shared in repositories).`,
+      secrets,
+      'Refer to credentials instead: "credentials": {"profile": "dev"} or {"roleArn": "…", "fromProfile": "dev"}; keep keys in a local source ("credentials": {"source": "<id>"}).',
+    );
+  }
+  const parsed = PresetFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    throw new PresetError(
+      `${origin} is not a valid preset file: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+      issues,
+      'Fix the fields named above; the format is in docs/presets.md and docs/preset.schema.json.',
+    );
+  }
+  return parsed.data;
+}
+
+function glob(pattern: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(value);
+}
+
+export function matches(preset: Preset, r: ContainerRecord): boolean {
+  const m = preset.match;
+  if (!m) return false;
+  if (m.containerName !== undefined && !glob(m.containerName, r.name)) return false;
+  if (m.composeProject !== undefined && !glob(m.composeProject, r.labels['com.docker.compose.project'])) return false;
+  if (m.composeService !== undefined && !glob(m.composeService, r.labels['com.docker.compose.service'])) return false;
+  if (m.image !== undefined && !glob(m.image, r.image)) return false;
+  for (const [k, v] of Object.entries(m.labels ?? {})) if (r.labels[k] !== v) return false;
+  return true;
+}
+
+/** The credential source spec (for SourceRegistry.resolveSpec) a preset refers to. */
+export function credentialsSpec(preset: Preset): string | undefined {
+  const c = preset.credentials;
+  if (!c) return undefined;
+  if ('none' in c) return 'none';
+  if ('fake' in c) return 'fake';
+  if ('profile' in c) return `profile:${c.profile}`;
+  if ('roleArn' in c) return c.fromProfile ? `role-arn:${c.roleArn}?from=profile:${c.fromProfile}` : `role-arn:${c.roleArn}`;
+  return `source:${c.source}`;
+}
+
+export function taskOverrides(preset: Preset): TaskOverrides | undefined {
+  return preset.task ? { ...preset.task } : undefined;
+}
+
+/**
+ * The presets in force: a container picks one by label (ecs-endpoints.preset=<name>), else the
+ * first whose match rules all hold, in file order.
+ */
+export class PresetSet {
+  private byName: Map<string, Preset>;
+
+  constructor(readonly presets: Preset[]) {
+    this.byName = new Map(presets.map((p) => [p.name, p]));
+  }
+
+  get(name: string): Preset | undefined {
+    return this.byName.get(name);
+  }
+
+  for(r: ContainerRecord): Preset | undefined {
+    const named = r.labels[PRESET_LABEL];
+    if (named) return this.byName.get(named);
+    return this.presets.find((p) => matches(p, r));
+  }
+}

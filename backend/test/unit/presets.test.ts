@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PresetError, PresetSet, credentialsSpec, parsePresetFile } from '../../src/presets/presets.ts';
+import { presetJsonSchema } from '../../src/presets/schema.ts';
+import { PresetStore } from '../../src/presets/store.ts';
+import { SourceRegistry } from '../../src/credentials/registry.ts';
+import type { ContainerRecord } from '../../src/tasks/types.ts';
+
+const example = readFileSync(new URL('../../../examples/ecs-endpoints.presets.json', import.meta.url), 'utf8');
+
+function rec(p: Partial<ContainerRecord>): ContainerRecord {
+  return {
+    id: 'x'.repeat(64), name: 'c', image: 'img', imageId: '', created: '', state: 'running', restartCount: 0, restartPolicy: 'no',
+    labels: {}, env: {}, networkMode: 'bridge', networks: [], ports: [], mounts: [], logDriver: '', logOptions: {}, cpuShares: 0, nanoCpus: 0, memoryBytes: 0, ...p,
+  };
+}
+
+function rejects(text: string): PresetError {
+  try {
+    parsePresetFile(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(PresetError);
+    return err as PresetError;
+  }
+  throw new Error('expected the preset file to be rejected');
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('preset files', () => {
+  it('accepts the example and maps credentials to source specs', () => {
+    const f = parsePresetFile(example);
+    expect(f.presets.map((p) => p.name)).toEqual(['orders', 'offline']);
+    expect(credentialsSpec(f.presets[0]!)).toBe('role-arn:arn:aws:iam::123456789012:role/orders-task?from=profile:dev');
+    expect(credentialsSpec(f.presets[1]!)).toBe('fake');
+  });
+
+  it.each([
+    ['an access key id', { version: 1, presets: [{ name: 'a', description: 'key AKIAABCDEFGHIJKLMNOP' }] }, 'presets.0.description'],
+    ['a secret field', { version: 1, presets: [{ name: 'a', credentials: { profile: 'dev', secretAccessKey: 'x' } }] }, 'presets.0.credentials.secretAccessKey'],
+    ['a session token field', { version: 1, presets: [{ name: 'a', sessionToken: 'x' }] }, 'presets.0.sessionToken'],
+  ])('refuses %s, naming where it is', (_what, doc, path) => {
+    const e = rejects(JSON.stringify(doc));
+    expect(e.message).toMatch(/secrets/);
+    expect(e.issues.map((i) => i.path)).toContain(path);
+    expect(e.remedy).toMatch(/profile/);
+  });
+
+  it('reports schema problems with their paths, and bad JSON', () => {
+    const e = rejects(JSON.stringify({ version: 2, presets: [{ name: 'bad name!', match: {}, credentials: { profile: 'dev', roleArn: 'nope' } }] }));
+    const paths = e.issues.map((i) => i.path);
+    expect(paths).toContain('version');
+    expect(paths).toContain('presets.0.name');
+    expect(paths).toContain('presets.0.match');
+    expect(paths.some((p) => p.startsWith('presets.0.credentials'))).toBe(true);
+    expect(rejects('{"version":1,').message).toMatch(/not valid JSON/);
+    expect(rejects(JSON.stringify({ version: 1, presets: [{ name: 'a' }, { name: 'a' }] })).message).toMatch(/unique/);
+  });
+
+  it('matches by label first, then by the first preset whose rules all hold', () => {
+    const set = new PresetSet(parsePresetFile(example).presets);
+    expect(set.for(rec({ labels: { 'com.docker.compose.service': 'orders' } }))?.name).toBe('orders');
+    expect(set.for(rec({ image: 'local-dev/payments:1' }))?.name).toBe('offline');
+    expect(set.for(rec({ image: 'local-dev/payments:1', labels: { 'ecs-endpoints.preset': 'orders' } }))?.name).toBe('orders');
+    expect(set.for(rec({ image: 'prod/payments:1' }))).toBeUndefined();
+    expect(set.for(rec({ labels: { 'ecs-endpoints.preset': 'missing' } }))).toBeUndefined();
+  });
+
+  it('resolves a role assumed from a profile to a derived source the broker understands', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'presets-reg-'));
+    dirs.push(dir);
+    const reg = new SourceRegistry({ stateDir: dir });
+    const id = reg.resolveSpec('role-arn:arn:aws:iam::123456789012:role/orders-task?from=profile:dev');
+    const r = reg.record(id);
+    expect(r).toMatchObject({ kind: 'derived', input: { type: 'assume-role', roleArn: 'arn:aws:iam::123456789012:role/orders-task', baseSourceId: 'profile:dev' } });
+    expect(() => reg.resolveSpec('role-arn:arn:aws:iam::123456789012:role/x?from=none')).toThrow(/cannot be assumed/);
+  });
+
+  it('publishes a JSON Schema that is generated from the code (npm run schema)', () => {
+    const committed = JSON.parse(readFileSync(new URL('../../../docs/preset.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(presetJsonSchema())));
+    expect(committed.properties.presets.items.additionalProperties).toBe(false);
+  });
+});
+
+describe('PresetStore', () => {
+  it('keeps the last good version of the repository file when an edit breaks it, and reloads good edits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'presets-store-'));
+    dirs.push(dir);
+    const file = join(dir, 'ecs-endpoints.presets.json');
+    writeFileSync(file, example);
+    const store = new PresetStore(join(dir, 'state'), file);
+    try {
+      expect(store.state().presets.map((p) => [p.name, p.origin])).toEqual([['orders', 'file'], ['offline', 'file']]);
+      const changed = () => new Promise<void>((r) => store.once('change', () => r()));
+      let next = changed();
+      writeFileSync(file, '{"version":1,"presets":[{"name":"x","credentials":{"profile":"dev","token":"abc"}}]}');
+      await next;
+      expect(store.state().file?.error).toMatch(/secrets/);
+      expect(store.state().presets.map((p) => p.name)).toEqual(['orders', 'offline']);
+      next = changed();
+      writeFileSync(file, JSON.stringify({ version: 1, presets: [{ name: 'only', match: { containerName: 'web*' }, credentials: { fake: true } }] }));
+      await next;
+      expect(store.state().file?.error).toBeUndefined();
+      expect(store.current.for(rec({ name: 'web-1' }))?.name).toBe('only');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('persists imported presets, refuses a bad import without losing the good ones, and exports all', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'presets-import-'));
+    dirs.push(dir);
+    const store = new PresetStore(dir);
+    store.import(example);
+    expect(() => store.import('{"version":1,"presets":[{"name":"k","description":"AKIAABCDEFGHIJKLMNOP"}]}')).toThrow(PresetError);
+    const again = new PresetStore(dir);
+    expect(again.state().presets.map((p) => [p.name, p.origin])).toEqual([['orders', 'imported'], ['offline', 'imported']]);
+    expect(parsePresetFile(JSON.stringify(again.export())).presets).toHaveLength(2);
+  });
+});
