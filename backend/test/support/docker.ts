@@ -138,7 +138,8 @@ export async function removeAll(containers: (Docker.Container | string)[], netwo
   await Promise.all(
     containers.map(async (c) => {
       const ctr = typeof c === 'string' ? docker.getContainer(c) : c;
-      await ctr.remove({ force: true }).catch(() => undefined);
+      // v: anonymous volumes go with the container (recreate tests create some).
+      await ctr.remove({ force: true, v: true }).catch(() => undefined);
     }),
   );
   for (const n of networks) await docker.getNetwork(n).remove().catch(() => undefined);
