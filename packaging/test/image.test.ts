@@ -128,7 +128,7 @@ beforeAll(async () => {
   if (npm.code !== 0) throw new Error(`test/images/build.sh node-npm failed:\n${npm.out}`);
   const started = Date.now();
   const args = Object.entries(BUILD_ARGS).flatMap(([k, val]) => ['--build-arg', `${k}=${val}`]);
-  const build = await run('docker', ['build', ...args, '--tag', TAG, '.'], { env: { DOCKER_BUILDKIT: '0' } });
+  const build = await run('docker', ['build', '--force-rm', ...args, '--tag', TAG, '.'], { env: { DOCKER_BUILDKIT: '0' } });
   imageBuilt = build.code === 0;
   if (!imageBuilt) throw new Error(`docker build failed:\n${build.out.split('\n').slice(-60).join('\n')}`);
   console.log(`built ${TAG} offline in ${((Date.now() - started) / 1000).toFixed(0)} s`);
