@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SourceTestResult, SourceView } from './sources.ts';
+import type { PresetsView } from './presets.ts';
 
 /** Control API paths, relative to the control server's root. */
 export const API = {
@@ -13,6 +14,9 @@ export const API = {
   profiles: '/api/profiles',
   requests: '/api/requests',
   events: '/api/events',
+  presets: '/api/presets',
+  presetsExport: '/api/presets/export',
+  presetsSchema: '/api/presets/schema',
 } as const;
 
 export type Topology = 'host' | 'container';
@@ -128,6 +132,7 @@ export type LiveEvent =
   | { type: 'containers'; containers: ContainerView[] }
   | { type: 'request'; entry: RequestLogEntry }
   | { type: 'status'; status: StatusView }
-  | { type: 'sources'; sources: SourceView[] };
+  | { type: 'sources'; sources: SourceView[] }
+  | { type: 'presets'; presets: PresetsView };
 
 export type { SourceView, SourceTestResult };

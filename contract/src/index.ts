@@ -1,2 +1,3 @@
 export * from './api.ts';
 export * from './sources.ts';
+export * from './presets.ts';
