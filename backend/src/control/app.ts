@@ -8,7 +8,8 @@ import { loopbackGuard } from './guard.ts';
 import { LiveHub, type LiveOptions } from './live.ts';
 import { listProfiles } from './profiles.ts';
 import { uiRouter } from './ui.ts';
-import { containerView, containerViews, isListed, sourceView, sourceViews, statusView } from './views.ts';
+import { presetJsonSchema } from '../presets/schema.ts';
+import { containerView, containerViews, isListed, presetsView, sourceView, sourceViews, statusView } from './views.ts';
 
 export interface ControlAppOptions {
   /**
@@ -29,6 +30,27 @@ export interface ControlApp extends Express {
 }
 
 const MAX_REQUEST_LOG_LIMIT = 1000;
+/** The name an exported preset file is saved under (what the team commits to its repository). */
+export const PRESETS_EXPORT_FILENAME = 'ecs-endpoints.presets.json';
+
+/**
+ * The preset file's text from a PUT /api/presets body: `{"content": "<the file as text>"}` (what the
+ * UI sends, so the file is checked exactly as the user picked or pasted it), or, for curl, the
+ * preset file itself as the JSON body (`-d @ecs-endpoints.presets.json`).
+ */
+function presetFileText(body: unknown): string {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const o = body as Record<string, unknown>;
+    if (typeof o.content === 'string' && Object.keys(o).length === 1) return o.content;
+    if ('version' in o || 'presets' in o) return JSON.stringify(o);
+  }
+  throw new HttpError(
+    400,
+    'The preset import needs the file\'s text in "content".',
+    'Send {"content": "<the preset file as text>"} (or the preset file itself as the JSON body).',
+    [{ path: 'content', message: 'Expected the preset file as a string.' }],
+  );
+}
 
 /** Find a listed container by full id, name, or unique id prefix (6+ characters), or answer 404. */
 function findContainer(b: Backend, ref: string): ContainerRecord {
@@ -159,6 +181,26 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
       limit = Number(raw);
     }
     res.json(b.requests.list(limit));
+  });
+
+  api.get('/presets', (_req, res) => {
+    res.json(presetsView(b));
+  });
+
+  api.put('/presets', (req, res) => {
+    // Throws PresetError (400 with issues) when the file is refused; then nothing changes. On
+    // success the store's change event tells live clients (LiveHub) and rebuilds the task model.
+    b.presets.import(presetFileText(requireBody(req, '{"content": "{\\"version\\": 1, \\"presets\\": []}"}')));
+    res.json(presetsView(b));
+  });
+
+  api.get('/presets/export', (_req, res) => {
+    res.set('Content-Disposition', `attachment; filename="${PRESETS_EXPORT_FILENAME}"`);
+    res.type('application/json').send(JSON.stringify(b.presets.export(), null, 2) + '\n');
+  });
+
+  api.get('/presets/schema', (_req, res) => {
+    res.type('application/schema+json').send(JSON.stringify(presetJsonSchema(), null, 2) + '\n');
   });
 
   api.get('/events', live.handle);

@@ -3,6 +3,7 @@ import type { ZodError } from 'zod';
 import { CredentialError } from '../credentials/types.ts';
 import { NetworkError } from '../docker/network.ts';
 import { RecreateError } from '../containers/recreate.ts';
+import { PresetError } from '../presets/presets.ts';
 import { log } from '../log.ts';
 
 /** An error the control API answers with: an HTTP status and an ApiError body. */
@@ -41,6 +42,8 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof CredentialError) {
     return new HttpError(CREDENTIAL_STATUS[err.code] ?? 502, err.message, err.remedy, err.issues);
   }
+  // A preset file that is not JSON, breaks the schema or holds a secret: the issues name each place.
+  if (err instanceof PresetError) return new HttpError(400, err.message, err.remedy, err.issues);
   if (err instanceof RecreateError) return new HttpError(err.status, err.message, err.remedy);
   if (err instanceof NetworkError) return new HttpError(err.code === 'cannot-join' ? 409 : 502, err.message, err.remedy);
   const e = err as { type?: string; message?: string; status?: number; statusCode?: number };

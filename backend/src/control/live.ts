@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { LiveEvent, RequestLogEntry } from '@ecs-endpoints/contract';
 import type { Backend } from '../app.ts';
 import { HttpError } from './errors.ts';
-import { containerViews, sourceViews, statusView } from './views.ts';
+import { containerViews, presetsView, sourceViews, statusView } from './views.ts';
 
 export interface LiveOptions {
   /** Coalesce model changes into one containers event per this many ms. Default 100. */
@@ -19,16 +19,24 @@ const MAX_BACKLOG = 4 * 1024 * 1024;
 /**
  * Server-sent events for the UI: `data: <LiveEvent JSON>` per event, unnamed (EventSource's
  * onmessage). Containers on model changes (debounced) and after data-plane calls (their last call
- * changed), every request log entry, status changes, and sources when they change. A new client
- * first gets a snapshot (status, containers, sources).
+ * changed), every request log entry, status changes, sources when they change, and presets when
+ * they change (import, the repository file) or the containers using them do. A new client first
+ * gets a snapshot (status, containers, sources, presets).
  */
 export class LiveHub {
   private readonly clients = new Set<Response>();
-  private readonly timers = new Map<'containers' | 'status', NodeJS.Timeout>();
+  private readonly timers = new Map<'containers' | 'status' | 'presets', NodeJS.Timeout>();
+  /** The presets event last sent to everyone: model changes resend it only when it differs. */
+  private lastPresets = '';
   private readonly heartbeat: NodeJS.Timeout;
   private readonly debounceMs: number;
   private readonly maxClients: number;
-  private readonly onModel = () => this.soon('containers', this.debounceMs);
+  private readonly onModel = () => {
+    this.soon('containers', this.debounceMs);
+    // Which containers use each preset follows the containers.
+    this.soon('presets', this.debounceMs);
+  };
+  private readonly onPresets = () => this.presetsChanged();
   private readonly onStatus = () => {
     this.soon('status', this.debounceMs);
     // canEnable depends on the network being ready.
@@ -48,6 +56,7 @@ export class LiveHub {
     backend.on('model', this.onModel);
     backend.on('status', this.onStatus);
     backend.requests.on('entry', this.onEntry);
+    backend.presets.on('change', this.onPresets);
     this.heartbeat = setInterval(() => this.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
   }
@@ -77,6 +86,9 @@ export class LiveHub {
     this.sendTo(res, { type: 'status', status: statusView(this.backend) });
     this.sendTo(res, { type: 'containers', containers: containerViews(this.backend) });
     this.sendTo(res, { type: 'sources', sources: sourceViews(this.backend) });
+    this.sendTo(res, { type: 'presets', presets: presetsView(this.backend) });
+    // Its snapshot may differ from what the others were sent last: the next check sends to all.
+    this.lastPresets = '';
   };
 
   /** Sources changed (created, edited, deleted, assigned): tell every client now. */
@@ -84,6 +96,11 @@ export class LiveHub {
     if (!this.clients.size) return;
     this.send({ type: 'sources', sources: sourceViews(this.backend) });
     this.soon('containers', 0);
+  }
+
+  /** Presets changed (imported, or the repository file reloaded): tell every client now. */
+  presetsChanged(): void {
+    this.soon('presets', 0, true);
   }
 
   /** Containers changed in a way the model does not show (an assignment): send them soon. */
@@ -95,6 +112,7 @@ export class LiveHub {
     this.backend.off('model', this.onModel);
     this.backend.off('status', this.onStatus);
     this.backend.requests.off('entry', this.onEntry);
+    this.backend.presets.off('change', this.onPresets);
     clearInterval(this.heartbeat);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
@@ -102,11 +120,21 @@ export class LiveHub {
     this.clients.clear();
   }
 
-  private soon(what: 'containers' | 'status', delayMs: number): void {
-    if (!this.clients.size || this.timers.has(what)) return;
+  private soon(what: 'containers' | 'status' | 'presets', delayMs: number, force = false): void {
+    if (!this.clients.size) return;
+    const pending = this.timers.get(what);
+    if (pending && !(force && delayMs === 0)) return;
+    clearTimeout(pending);
     const t = setTimeout(() => {
       this.timers.delete(what);
       if (!this.clients.size) return;
+      if (what === 'presets') {
+        const event = JSON.stringify({ type: 'presets', presets: presetsView(this.backend) } satisfies LiveEvent);
+        if (event === this.lastPresets && !force) return;
+        this.lastPresets = event;
+        this.write(`data: ${event}\n\n`);
+        return;
+      }
       this.send(what === 'containers' ? { type: 'containers', containers: containerViews(this.backend) } : { type: 'status', status: statusView(this.backend) });
     }, delayMs);
     t.unref();

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { ContainerView, SourceView, StatusView } from '@ecs-endpoints/contract';
+import type { ContainerView, PresetView, PresetsView, SourceView, StatusView } from '@ecs-endpoints/contract';
 import { VERSION, type Backend } from '../app.ts';
 import { DEFAULT_SOURCE_ID } from '../credentials/registry.ts';
 import { joinBlocker } from '../docker/network.ts';
@@ -169,4 +169,23 @@ export function sourceViews(b: Backend): SourceView[] {
 
 export function sourceView(b: Backend, id: string): SourceView | undefined {
   return sourceViews(b).find((s) => s.id === id) ?? (b.sources.get(id) ? { ...b.sources.get(id)!, assignedTo: [] } : undefined);
+}
+
+/**
+ * The presets in force, each with the listed containers in ECS mode it applies to (by its label or
+ * its match rules: what gives them its task metadata, and its credentials unless they have their own).
+ */
+export function presetsView(b: Backend): PresetsView {
+  const st = b.presets.state();
+  const using = new Map<string, string[]>();
+  for (const r of b.index.all()) {
+    if (!isListed(b, r) || !b.model.byContainerId.has(r.id)) continue;
+    const p = b.presets.current.for(r);
+    if (!p) continue;
+    const list = using.get(p.name);
+    if (list) list.push(r.name);
+    else using.set(p.name, [r.name]);
+  }
+  const presets: PresetView[] = st.presets.map((p) => ({ ...p, matchedContainers: (using.get(p.name) ?? []).sort() }));
+  return { presets, ...(st.file ? { file: { ...st.file } } : {}) };
 }

@@ -198,6 +198,7 @@ export async function lightBackend(
   onCleanup(() => {
     backend.index.stop();
     backend.stats.stop();
+    backend.presets.close();
   });
   return { backend, docker, stateDir, awsConfigDir };
 }

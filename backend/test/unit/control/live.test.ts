@@ -27,13 +27,14 @@ async function serve(live: { debounceMs?: number; heartbeatMs?: number; maxClien
 }
 
 describe('GET /api/events', () => {
-  it('starts with a snapshot: status, containers, sources', async () => {
+  it('starts with a snapshot: status, containers, sources, presets', async () => {
     const { open, docker, backend } = await serve();
     docker.add({ name: 'one' });
     await until(() => backend.index.size === 1, 3000, 'indexed');
     const r = await open();
-    await r.waitFor((e) => e.type === 'sources');
-    expect(r.events.map((e) => e.type)).toEqual(['status', 'containers', 'sources']);
+    await r.waitFor((e) => e.type === 'presets');
+    expect(r.events.map((e) => e.type)).toEqual(['status', 'containers', 'sources', 'presets']);
+    expect(r.events[3]).toEqual({ type: 'presets', presets: { presets: [] } });
     expect(r.raw()).toMatch(/^retry: 2000\n\ndata: \{"type":"status"/);
     const containers = r.events[1]!;
     expect(containers.type === 'containers' && containers.containers.map((c) => c.name)).toEqual(['one']);
@@ -91,6 +92,32 @@ describe('GET /api/events', () => {
     backend.emit('status');
     const s = await r.waitFor((e) => e.type === 'status', 3000, 'status event', from);
     expect(s.type === 'status' && s.status.network.ready).toBe(false);
+  });
+
+  it('sends presets when a preset file is imported, and again when a container starts using one', async () => {
+    const { open, base, docker, backend } = await serve({ debounceMs: 20 });
+    const r = await open();
+    await r.waitFor((e) => e.type === 'presets');
+    const from = r.events.length;
+    const file = { version: 1, presets: [{ name: 'orders', match: { composeService: 'orders' }, credentials: { fake: true } }] };
+    const res = await fetch(`${base}/api/presets`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-ECS-Endpoints-Token': TOKEN }, body: JSON.stringify({ content: JSON.stringify(file) }) });
+    expect(res.status).toBe(200);
+    const e = await r.waitFor((x) => x.type === 'presets', 3000, 'presets event', from);
+    expect(e.type === 'presets' && e.presets.presets).toEqual([{ ...file.presets[0], origin: 'imported', matchedContainers: [] }]);
+
+    const next = r.events.length;
+    const c = docker.add({ name: 'shop-orders-1', labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'orders' }, networks: { [NETWORK]: '169.254.170.150' } });
+    await until(() => backend.index.get(c.Id), 3000, 'indexed');
+    await r.waitFor((x) => x.type === 'presets' && x.presets.presets[0]?.matchedContainers.includes('shop-orders-1') === true, 3000, 'presets with the container using it', next);
+    // A model change that leaves the presets as they are sends no presets event.
+    const after = r.events.length;
+    docker.add({ name: 'unrelated' });
+    await r.waitFor((x) => x.type === 'containers' && x.containers.some((v) => v.name === 'unrelated'), 3000, 'containers with the unrelated one', after);
+    // A status event scheduled now comes after any presets check that model change started.
+    const marker = r.events.length;
+    backend.emit('status');
+    await r.waitFor((x) => x.type === 'status', 3000, 'the marker status event', marker);
+    expect(r.events.slice(after).filter((x) => x.type === 'presets')).toEqual([]);
   });
 
   it('sends heartbeat comments, and forgets clients that leave', async () => {
