@@ -1,12 +1,17 @@
 import { Backend } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, flagsToEnv, loadConfig, runningInContainer } from './config.ts';
+import { detectTopology } from './docker/client.ts';
 import { ControlListenError, startControlServer, type ControlServer } from './control/index.ts';
 import { log, setLogLevel } from './log.ts';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env, process.argv.slice(2));
+    const env: Record<string, string | undefined> = { ...process.env, ...flagsToEnv(process.argv.slice(2)) };
+    if ((env.ECS_ENDPOINTS_TOPOLOGY ?? 'auto') === 'auto') {
+      env.ECS_ENDPOINTS_TOPOLOGY = runningInContainer() ? await detectTopology(env.ECS_ENDPOINTS_SELF) : 'host';
+    }
+    config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`ecs-endpoints: ${err.message}\n`);

@@ -1,4 +1,6 @@
 import Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 /**
  * The newest Engine API version this code is written against. Engine 29 refuses versions below
@@ -40,4 +42,21 @@ export async function connectDocker(options: Docker.DockerOptions = dockerOption
   const v = (await probe.version()) as { ApiVersion: string; MinAPIVersion?: string; Version: string };
   const apiVersion = negotiate(v.ApiVersion, v.MinAPIVersion);
   return { docker: new Docker({ ...options, version: `v${apiVersion}` }), apiVersion, engineVersion: v.Version };
+}
+
+/**
+ * For ECS_ENDPOINTS_TOPOLOGY=auto: are we a container of the engine we manage (then we join the
+ * network ourselves), or a process on its host? Being in *some* container is not enough (a dev
+ * container, CI runners, docker-in-docker), so ask the engine about our own hostname. If the
+ * engine does not answer yet, Docker Desktop's extension mount decides.
+ */
+export async function detectTopology(self = hostname(), options: Docker.DockerOptions = dockerOptions()): Promise<'host' | 'container'> {
+  try {
+    const probe = new Docker({ ...options, timeout: 3000 });
+    const info = await probe.getContainer(self).inspect();
+    return info.State?.Running ? 'container' : 'host';
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return 'host';
+    return existsSync('/run/guest-services') ? 'container' : 'host';
+  }
 }

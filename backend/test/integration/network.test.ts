@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OWNER_LABEL } from '../../src/docker/network.ts';
+import { detectTopology } from '../../src/docker/client.ts';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { docker, httpFrom, pickSubnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
 
@@ -96,5 +97,14 @@ describe('the managed network', () => {
     await eventually(() => tb.backend.index.get(hostNet.id), 5000, 'host container indexed');
     expect(tb.backend.model.byContainerId.has(plain.id)).toBe(false);
     expect(tb.backend.model.byContainerId.has(hostNet.id)).toBe(false);
+  });
+
+  it('auto topology: a process is "host" unless the engine knows it as one of its running containers', async () => {
+    // This test process is not a container of the engine (even if the machine itself is a container).
+    expect(await detectTopology()).toBe('host');
+    const c = await runContainer({});
+    containers.push(c);
+    expect(await detectTopology(c.id.slice(0, 12))).toBe('container');
+    expect(await detectTopology('no-such-container-here')).toBe('host');
   });
 });
