@@ -271,7 +271,8 @@ export class CredentialBroker {
     }
   }
 
-  private targetId(sourceId: string): string {
+  /** Follow aliases (the default source) to the source that does the work. */
+  targetId(sourceId: string): string {
     let id = sourceId;
     for (let hops = 0; hops < 5; hops++) {
       const r = this.registry.record(id);

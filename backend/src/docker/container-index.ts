@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { log } from '../log.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 import { connectDocker, type DockerConnection } from './client.ts';
+import { onLines } from './ndjson.ts';
 import { toRecord } from './records.ts';
 
 /** Container event actions that change what we know about a container (exec_*, attach, top… don't). */
@@ -92,16 +93,7 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
       filters: JSON.stringify({ type: ['container', 'network'] }),
     })) as unknown as Readable;
     this.events = stream;
-    let buf = '';
-    stream.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) this.onEvent(line);
-      }
-    });
+    onLines(stream, (line) => this.onEvent(line));
     const lost = (err?: Error) => {
       if (this.events !== stream) return;
       this.events = undefined;

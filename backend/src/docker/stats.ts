@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { goJson, sortedMap } from '../gojson.ts';
 import { log } from '../log.ts';
+import { onLines } from './ndjson.ts';
 
 /* Docker's stats JSON as the agent re-marshals it (docker api/types/stats.go, v25 as vendored by
  * the agent): every struct field in declaration order, omitempty where Go has it, maps sorted. */
@@ -163,16 +164,7 @@ export class StatsCache {
           return;
         }
         t.stream = stream;
-        let buf = '';
-        stream.on('data', (chunk: Buffer) => {
-          buf += chunk.toString('utf8');
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (line) this.onSample(t, line);
-          }
-        });
+        onLines(stream, (line) => this.onSample(t, line));
         const ended = () => this.reopenLater(id, t);
         stream.on('end', ended);
         stream.on('error', ended);

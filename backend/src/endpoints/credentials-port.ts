@@ -38,19 +38,8 @@ export class BrokerCredentials implements CredentialsPort {
     private readonly effective: (entry: Entry) => EffectiveSource,
   ) {}
 
-  /** Follow aliases (the default source) to the source that does the work. */
-  targetOf(sourceId: string): string {
-    let id = sourceId;
-    for (let i = 0; i < 8; i++) {
-      const r = this.registry.record(id);
-      if (r?.kind !== 'alias') return id;
-      id = r.target;
-    }
-    return id;
-  }
-
   servesNone(sourceId: string): boolean {
-    const r = this.registry.record(this.targetOf(sourceId));
+    const r = this.registry.record(this.broker.targetId(sourceId));
     return !r || (r.kind !== 'alias' && r.kind !== 'default-chain' && 'input' in r && r.input.type === 'none');
   }
 
@@ -70,7 +59,7 @@ export class BrokerCredentials implements CredentialsPort {
     if (eff.origin !== 'default' && this.servesNone(src)) {
       return err(400, 'InvalidIdInRequest', `${prefixFor(req.url)}Credentials not found`, src, `source "${src}" serves no credentials`);
     }
-    if (this.targetOf(src) === 'fake') {
+    if (this.broker.targetId(src) === 'fake') {
       // Offline: fake credentials that name the requested role.
       const a = await this.fetch(src, entry, req);
       if (a.status !== 200) return a;

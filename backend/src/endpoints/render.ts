@@ -67,6 +67,17 @@ function awsvpcNetwork(owner: NetworkAttachment[], managed: string, region: stri
   return o;
 }
 
+/** VolumeResponse {DockerName?, Source?, Destination?} from Docker's mounts. */
+function volumes(mounts: TaskContainer['record']['mounts']): J[] {
+  return mounts.map((m) => {
+    const v: J = {};
+    put(v, 'DockerName', m.name);
+    put(v, 'Source', m.source);
+    put(v, 'Destination', m.destination);
+    return v;
+  });
+}
+
 export interface RenderContext {
   network: string;
   region: string;
@@ -133,17 +144,7 @@ export function renderContainer(task: Task, c: TaskContainer, v: Version, ctx: R
     put(h, 'output', r.health.output);
     o.Health = h;
   }
-  put(
-    o,
-    'Volumes',
-    r.mounts.map((m) => {
-      const e: J = {};
-      put(e, 'DockerName', m.name);
-      put(e, 'Source', m.source);
-      put(e, 'Destination', m.destination);
-      return e;
-    }),
-  );
+  put(o, 'Volumes', volumes(r.mounts));
   if (v === 'v4') {
     put(o, 'LogDriver', r.logDriver);
     put(o, 'LogOptions', sortedMap(r.logOptions));
@@ -196,17 +197,7 @@ export function renderIntrospectionTask(task: Task): J {
       'Ports',
       r.ports.map((p) => ({ ContainerPort: p.containerPort, Protocol: p.protocol, HostPort: p.hostPort })),
     );
-    put(
-      e,
-      'Volumes',
-      r.mounts.map((m) => {
-        const x: J = {};
-        put(x, 'DockerName', m.name);
-        put(x, 'Source', m.source);
-        put(x, 'Destination', m.destination);
-        return x;
-      }),
-    );
+    put(e, 'Volumes', volumes(r.mounts));
     if (r.restartPolicy !== 'no' && r.restartPolicy !== '') e.RestartCount = r.restartCount;
     return e;
   });
