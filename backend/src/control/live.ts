@@ -123,7 +123,7 @@ export class LiveHub {
   private soon(what: 'containers' | 'status' | 'presets', delayMs: number, force = false): void {
     if (!this.clients.size) return;
     const pending = this.timers.get(what);
-    if (pending && !(force && delayMs === 0)) return;
+    if (pending && !force) return;
     clearTimeout(pending);
     const t = setTimeout(() => {
       this.timers.delete(what);
@@ -133,6 +133,8 @@ export class LiveHub {
         if (event === this.lastPresets && !force) return;
         this.lastPresets = event;
         this.write(`data: ${event}\n\n`);
+        // New presets may refer to sources the list did not hold yet (profile:dev, role-arn:…).
+        if (force) this.send({ type: 'sources', sources: sourceViews(this.backend) });
         return;
       }
       this.send(what === 'containers' ? { type: 'containers', containers: containerViews(this.backend) } : { type: 'status', status: statusView(this.backend) });

@@ -3,6 +3,7 @@ import type { ContainerView, PresetView, PresetsView, SourceView, StatusView } f
 import { VERSION, type Backend } from '../app.ts';
 import { DEFAULT_SOURCE_ID } from '../credentials/registry.ts';
 import { joinBlocker } from '../docker/network.ts';
+import { credentialsSpec } from '../presets/presets.ts';
 import { LABEL } from '../tasks/model.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 
@@ -185,6 +186,17 @@ export function presetsView(b: Backend): PresetsView {
     const list = using.get(p.name);
     if (list) list.push(r.name);
     else using.set(p.name, [r.name]);
+  }
+  for (const p of st.presets) {
+    // Resolving a preset's credentials registers the source it derives (profile:dev, role-arn:…),
+    // so that GET /api/sources lists it and the UI can name a container's source by it. A preset
+    // whose credentials do not resolve is one of status' problems.
+    const spec = credentialsSpec(p);
+    try {
+      if (spec) b.sources.resolveSpec(spec);
+    } catch {
+      // Reported by Backend.problems().
+    }
   }
   const presets: PresetView[] = st.presets.map((p) => ({ ...p, matchedContainers: (using.get(p.name) ?? []).sort() }));
   return { presets, ...(st.file ? { file: { ...st.file } } : {}) };

@@ -104,6 +104,8 @@ describe('GET /api/events', () => {
     expect(res.status).toBe(200);
     const e = await r.waitFor((x) => x.type === 'presets', 3000, 'presets event', from);
     expect(e.type === 'presets' && e.presets.presets).toEqual([{ ...file.presets[0], origin: 'imported', matchedContainers: [] }]);
+    // Then the sources, which may now hold what the presets refer to.
+    await r.waitFor((x) => x.type === 'sources', 3000, 'sources after the import', r.events.indexOf(e));
 
     const next = r.events.length;
     const c = docker.add({ name: 'shop-orders-1', labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'orders' }, networks: { [NETWORK]: '169.254.170.150' } });

@@ -90,6 +90,9 @@ describe('PUT /api/presets', () => {
       ],
     });
     expect(await presets(app)).toEqual(r.body);
+    // The source a preset derives (profile dev) is listed at once, so the UI can name it.
+    const sources = (await request(app).get('/api/sources')).body as { id: string; summary: string }[];
+    expect(sources.find((s) => s.id === 'profile:dev')).toMatchObject({ summary: expect.stringMatching(/dev/) });
     // Kept in the state dir.
     expect(JSON.parse(readFileSync(join(stateDir, 'presets.json'), 'utf8')).presets.map((p: { name: string }) => p.name)).toEqual(['orders', 'offline']);
 
