@@ -1,18 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { ApiRequestError } from './api/errors.ts';
-import { FakeTransport } from './test/fakeTransport.ts';
+import { FakeTransport, StreamingFakeTransport } from './test/fakeTransport.ts';
 import { status } from './test/fixtures.ts';
 import { renderApp } from './test/render.tsx';
 
 describe('app shell', () => {
-  it('has the title, a healthy endpoint chip and three keyboard-reachable tabs', async () => {
+  it('has the title, a healthy endpoint chip and four keyboard-reachable tabs', async () => {
     const t = new FakeTransport();
     const { user } = renderApp(t);
     expect(screen.getByRole('heading', { level: 1, name: 'ECS Endpoints' })).toBeInTheDocument();
     expect(await screen.findByText('Endpoint 169.254.170.2: healthy')).toBeInTheDocument();
     const tabs = screen.getAllByRole('tab').map((x) => x.textContent);
-    expect(tabs).toEqual(['Containers', 'Sources', 'Requests']);
+    expect(tabs).toEqual(['Containers', 'Sources', 'Presets', 'Requests']);
     expect(screen.getByRole('tab', { name: 'Containers' })).toHaveAttribute('aria-selected', 'true');
 
     screen.getByRole('tab', { name: 'Containers' }).focus();
@@ -73,5 +73,49 @@ describe('app shell', () => {
     await user.click(within(banner).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(screen.queryByRole('region', { name: 'Problems' })).not.toBeInTheDocument());
     expect(screen.getByText('Endpoint 169.254.170.2: healthy')).toBeInTheDocument();
+  });
+
+  it('after a standalone restart (the token is refused), asks for a reload instead of reconnecting forever', async () => {
+    const t = new StreamingFakeTransport();
+    const reload = vi.fn();
+    const { user } = renderApp(t, 60_000, reload);
+    expect(await screen.findByText('Endpoint 169.254.170.2: healthy')).toBeInTheDocument();
+    act(() => t.setState('open'));
+
+    // The backend goes away: the stream reconnects and the status probe cannot reach it.
+    t.on('GET', '/api/status', () => {
+      throw new ApiRequestError(0, { error: 'Cannot reach the ECS Endpoints backend.' });
+    });
+    act(() => t.setState('connecting'));
+    expect(await screen.findByText('reconnecting…')).toBeInTheDocument();
+    await waitFor(() => expect(t.callsTo('GET', '/api/status').length).toBeGreaterThanOrEqual(2));
+    expect(screen.queryByRole('alert', { name: 'Backend restarted' })).not.toBeInTheDocument();
+
+    // It is back with a new token: the stream is refused, and so is the probe.
+    t.on('GET', '/api/status', () => {
+      throw new ApiRequestError(403, { error: 'The control token is wrong or from an earlier run.', remedy: 'Reload the page.' });
+    });
+    const probes = t.callsTo('GET', '/api/status').length;
+    act(() => t.setState('error'));
+    const banner = await screen.findByRole('alert', { name: 'Backend restarted' });
+    expect(t.callsTo('GET', '/api/status').length).toBe(probes + 1);
+    expect(banner).toHaveTextContent('ECS Endpoints restarted: reload this page to reconnect.');
+    expect(screen.queryByText('reconnecting…')).not.toBeInTheDocument();
+    // The live stream is given up: nothing left to reconnect.
+    expect(t.subscribers).toBe(0);
+    expect(reload).not.toHaveBeenCalled();
+    await user.click(within(banner).getByRole('button', { name: 'Reload' }));
+    expect(reload).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows the restart banner when a load is refused for the token', async () => {
+    const t = new StreamingFakeTransport();
+    t.on('GET', '/api/containers', () => {
+      throw new ApiRequestError(401, { error: 'This request has no control token.' });
+    });
+    renderApp(t);
+    expect(await screen.findByRole('alert', { name: 'Backend restarted' })).toBeInTheDocument();
+    // Not also as a load error with a Retry that cannot help.
+    expect(screen.queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
   });
 });

@@ -1,5 +1,8 @@
 import { useState, type ReactNode } from 'react';
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Tab from '@mui/material/Tab';
 import Tabs from '@mui/material/Tabs';
@@ -9,14 +12,15 @@ import { ApiProvider, useApi } from './api/ApiContext.tsx';
 import type { ApiClient } from './api/client.ts';
 import { useLiveData } from './api/useLiveData.ts';
 import { ContainersView } from './containers/ContainersView.tsx';
+import { PresetsView } from './presets/PresetsView.tsx';
 import { RequestsView } from './requests/RequestsView.tsx';
 import { SourcesView } from './sources/SourcesView.tsx';
 import { ProblemsBanner } from './status/ProblemsBanner.tsx';
 import { StatusChip } from './status/StatusChip.tsx';
 
-export const TABS = ['containers', 'sources', 'requests'] as const;
+export const TABS = ['containers', 'sources', 'presets', 'requests'] as const;
 export type TabId = (typeof TABS)[number];
-const TAB_LABELS: Record<TabId, string> = { containers: 'Containers', sources: 'Sources', requests: 'Requests' };
+const TAB_LABELS: Record<TabId, string> = { containers: 'Containers', sources: 'Sources', presets: 'Presets', requests: 'Requests' };
 
 function initialTab(): TabId {
   const h = typeof window === 'undefined' ? '' : window.location.hash.replace('#', '');
@@ -32,11 +36,35 @@ function TabPanel({ id, active, children }: { id: TabId; active: boolean; childr
   );
 }
 
-function Main({ pollIntervalMs }: { pollIntervalMs?: number | undefined }) {
+function reloadThisPage(): void {
+  window.location.reload();
+}
+
+/** The standalone backend restarted with a new token: nothing but a reload gets this page back in. */
+function RestartedBanner({ onReload }: { onReload: () => void }) {
+  return (
+    <Alert
+      severity="warning"
+      role="alert"
+      aria-label="Backend restarted"
+      sx={{ mb: 1 }}
+      action={
+        <Button color="inherit" size="small" variant="outlined" onClick={onReload}>
+          Reload
+        </Button>
+      }
+    >
+      <AlertTitle sx={{ mb: 0 }}>ECS Endpoints restarted: reload this page to reconnect.</AlertTitle>
+      What this page shows may be out of date until then.
+    </Alert>
+  );
+}
+
+function Main({ pollIntervalMs, reloadPage }: { pollIntervalMs?: number | undefined; reloadPage: () => void }) {
   const { client, notifyError } = useApi();
   const live = useLiveData(client, pollIntervalMs);
   const [tab, setTab] = useState<TabId>(initialTab);
-  const unreachable = live.error !== undefined && live.status === undefined;
+  const unreachable = live.error !== undefined && live.status === undefined && !live.restarted;
 
   return (
     <Box sx={{ px: { xs: 2, md: 3 }, py: 2, minWidth: 0, maxWidth: 1920, mx: 'auto' }}>
@@ -53,18 +81,19 @@ function Main({ pollIntervalMs }: { pollIntervalMs?: number | undefined }) {
           </Typography>
         </Box>
         <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, flexWrap: 'wrap' }}>
-          {live.mode === 'events' && live.connection !== 'open' && !unreachable && (
+          {live.mode === 'events' && live.connection !== 'open' && !unreachable && !live.restarted && (
             <Tooltip title="Live updates are reconnecting; the view may be behind.">
               <Chip size="small" label="reconnecting…" variant="outlined" color="warning" tabIndex={0} />
             </Tooltip>
           )}
-          <StatusChip status={live.status} unreachable={live.error !== undefined && live.status === undefined} />
+          <StatusChip status={live.status} unreachable={unreachable} />
         </Box>
       </Box>
 
+      {live.restarted && <RestartedBanner onReload={reloadPage} />}
       <ProblemsBanner
         problems={live.status?.problems ?? []}
-        loadError={live.error}
+        loadError={live.restarted ? undefined : live.error}
         onRetry={() => void live.refresh()}
       />
 
@@ -101,6 +130,18 @@ function Main({ pollIntervalMs }: { pollIntervalMs?: number | undefined }) {
           }}
         />
       </TabPanel>
+      <TabPanel id="presets" active={tab === 'presets'}>
+        <PresetsView
+          presets={live.presets}
+          sources={live.sources}
+          loadFailed={live.error !== undefined}
+          onImported={(view) => {
+            live.setPresets(view);
+            // Containers' sources and task metadata change with the presets (polling would be late).
+            void live.refresh();
+          }}
+        />
+      </TabPanel>
       <TabPanel id="requests" active={tab === 'requests'}>
         <RequestsView requests={live.requests} sources={live.sources} address={live.status?.endpoint.address} />
       </TabPanel>
@@ -108,10 +149,19 @@ function Main({ pollIntervalMs }: { pollIntervalMs?: number | undefined }) {
   );
 }
 
-export function App({ client, pollIntervalMs }: { client: ApiClient; pollIntervalMs?: number }) {
+export function App({
+  client,
+  pollIntervalMs,
+  reloadPage = reloadThisPage,
+}: {
+  client: ApiClient;
+  pollIntervalMs?: number;
+  /** What the "Reload" button of the restart banner does (tests observe it). */
+  reloadPage?: () => void;
+}) {
   return (
     <ApiProvider client={client}>
-      <Main pollIntervalMs={pollIntervalMs} />
+      <Main pollIntervalMs={pollIntervalMs} reloadPage={reloadPage} />
     </ApiProvider>
   );
 }

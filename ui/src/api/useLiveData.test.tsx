@@ -3,7 +3,8 @@ import { act, render, screen, waitFor } from '@testing-library/react';
 import { FakeTransport, StreamingFakeTransport } from '../test/fakeTransport.ts';
 import { container, status } from '../test/fixtures.ts';
 import { createApiClient } from './client.ts';
-import { useLiveData, type LiveData } from './useLiveData.ts';
+import { ApiRequestError } from './errors.ts';
+import { RESUBSCRIBE_MS, useLiveData, type LiveData } from './useLiveData.ts';
 
 function Probe({ t, interval, onData }: { t: FakeTransport; interval?: number; onData: (d: LiveData) => void }) {
   const data = useLiveData(createApiClientOnce(t), interval);
@@ -95,5 +96,57 @@ describe('useLiveData', () => {
       await last?.refresh();
     });
     expect(last?.error).toBeUndefined();
+  });
+
+  it('loads presets and applies presets events', async () => {
+    const t = new StreamingFakeTransport();
+    t.presets = { presets: [{ name: 'orders', match: { composeService: 'orders' }, origin: 'imported', matchedContainers: [] }] };
+    let last: LiveData | undefined;
+    render(<Probe t={t} onData={(d) => (last = d)} />);
+    await waitFor(() => expect(last?.presets?.presets.map((p) => p.name)).toEqual(['orders']));
+    expect(t.callsTo('GET', '/api/presets')).toHaveLength(1);
+    act(() => t.emit({ type: 'presets', presets: { presets: [], file: { path: '/repo/p.json', error: 'bad' } } }));
+    expect(last?.presets).toEqual({ presets: [], file: { path: '/repo/p.json', error: 'bad' } });
+  });
+
+  it('opens the live stream again when the browser gave up on it but the backend answers', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const t = new StreamingFakeTransport();
+    let last: LiveData | undefined;
+    render(<Probe t={t} onData={(d) => (last = d)} />);
+    await waitFor(() => expect(last?.status).toBeDefined());
+    act(() => t.setState('open'));
+    const probes = t.callsTo('GET', '/api/status').length;
+    act(() => t.setState('error'));
+    await waitFor(() => expect(t.subscribers).toBe(0));
+    expect(t.callsTo('GET', '/api/status')).toHaveLength(probes + 1);
+    expect(last?.restarted).toBe(false);
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(RESUBSCRIBE_MS);
+    });
+    expect(t.subscribers).toBe(1);
+    // Open again: a fresh snapshot, since events were missed.
+    const before = t.calls.length;
+    act(() => t.setState('open'));
+    await waitFor(() => expect(t.calls.length).toBeGreaterThan(before));
+    expect(last?.connection).toBe('open');
+  });
+
+  it('stops the live stream for good when the backend refuses the token (restarted)', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const t = new StreamingFakeTransport();
+    let last: LiveData | undefined;
+    render(<Probe t={t} onData={(d) => (last = d)} />);
+    await waitFor(() => expect(last?.status).toBeDefined());
+    t.on('GET', '/api/status', () => {
+      throw new ApiRequestError(403, { error: 'The control token is wrong or from an earlier run.' });
+    });
+    act(() => t.setState('error'));
+    await waitFor(() => expect(last?.restarted).toBe(true));
+    expect(t.subscribers).toBe(0);
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(RESUBSCRIBE_MS * 3);
+    });
+    expect(t.subscribers).toBe(0);
   });
 });
