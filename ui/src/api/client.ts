@@ -4,6 +4,9 @@ import {
   type ContainerView,
   type EnableEcsInput,
   type EnableEcsResult,
+  type ImportPresetsInput,
+  type PresetFileView,
+  type PresetsView,
   type RequestLogEntry,
   type SourceInput,
   type SourceTestResult,
@@ -42,6 +45,16 @@ export interface ApiClient {
   testSource(sourceId: string): Promise<SourceTestResult>;
   listProfiles(): Promise<string[]>;
   listRequests(limit?: number): Promise<RequestLogEntry[]>;
+  getPresets(): Promise<PresetsView>;
+  /** Imports a preset file's text as the user picked or pasted it; rejects with the issues if refused. */
+  importPresets(content: string): Promise<PresetsView>;
+  /** Every preset in force, as one preset file. */
+  exportPresets(): Promise<PresetFileView>;
+}
+
+function presetsOf(body: unknown): PresetsView {
+  if (body && typeof body === 'object' && Array.isArray((body as PresetsView).presets)) return body as PresetsView;
+  throw unexpectedResponse(200, 'a presets view was expected');
 }
 
 export function createApiClient(transport: Transport): ApiClient {
@@ -63,6 +76,14 @@ export function createApiClient(transport: Transport): ApiClient {
     listProfiles: async () => listOf<string>(await t.request('GET', API.profiles), 'profiles'),
     listRequests: async (limit = 200) =>
       listOf<RequestLogEntry>(await t.request('GET', `${API.requests}?limit=${limit}`), 'requests'),
+    getPresets: async () => presetsOf(await t.request('GET', API.presets)),
+    importPresets: async (content) =>
+      presetsOf(await t.request('PUT', API.presets, { content } satisfies ImportPresetsInput)),
+    exportPresets: async () => {
+      const file = await t.request<unknown>('GET', API.presetsExport);
+      if (file && typeof file === 'object' && Array.isArray((file as PresetFileView).presets)) return file as PresetFileView;
+      throw unexpectedResponse(200, 'a preset file was expected');
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import { API, type LiveEvent } from '@ecs-endpoints/contract';
 import { ApiRequestError, asApiError, unexpectedResponse, unreachable } from './errors.ts';
 import type { HttpMethod, LiveConnectionState, LiveSubscription, Transport } from './transport.ts';
 
-const LIVE_EVENT_TYPES = ['containers', 'request', 'status', 'sources'] as const;
+const LIVE_EVENT_TYPES = ['containers', 'request', 'status', 'sources', 'presets'] as const;
 
 export const TOKEN_HEADER = 'X-ECS-Endpoints-Token';
 export const TOKEN_META = 'ecs-endpoints-token';

@@ -1,4 +1,4 @@
-import type { ContainerView, LiveEvent, RequestLogEntry, SourceView, StatusView } from '@ecs-endpoints/contract';
+import type { ContainerView, LiveEvent, PresetsView, RequestLogEntry, SourceView, StatusView } from '@ecs-endpoints/contract';
 import { ApiRequestError } from '../api/errors.ts';
 import type { HttpMethod, LiveConnectionState, LiveSubscription, Transport } from '../api/transport.ts';
 import { SOURCES, status as makeStatus } from './fixtures.ts';
@@ -20,6 +20,7 @@ export class FakeTransport implements Transport {
   status: StatusView = makeStatus();
   requests: RequestLogEntry[] = [];
   profiles: string[] = ['default', 'dev', 'prod'];
+  presets: PresetsView = { presets: [] };
   private handlers: { method: HttpMethod; path: string | RegExp; handler: Handler }[] = [];
 
   /** Answers `method path` with the handler's value (or its rejection / thrown error). */
@@ -50,6 +51,7 @@ export class FakeTransport implements Transport {
       if (p === '/api/sources') return this.sources as T;
       if (p === '/api/requests') return this.requests as T;
       if (p === '/api/profiles') return this.profiles as T;
+      if (p === '/api/presets') return this.presets as T;
     }
     throw new ApiRequestError(404, { error: `No fake route for ${method} ${path}` });
   }
