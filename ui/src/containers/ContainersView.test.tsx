@@ -150,6 +150,9 @@ describe('ECS mode toggle', () => {
     expect(within(dialog).getByText(/cannot be added to a running container/)).toBeInTheDocument();
     expect(within(dialog).getByText('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI')).toBeInTheDocument();
     expect(within(dialog).getByText('ECS_CONTAINER_METADATA_URI_V4')).toBeInTheDocument();
+    // Both region variables, as the backend sets them (only where the container has none).
+    expect(within(dialog).getByText(/^AWS_REGION\b/)).toHaveTextContent('AWS_REGION (unless already set)');
+    expect(within(dialog).getByText(/^AWS_DEFAULT_REGION\b/)).toHaveTextContent('AWS_DEFAULT_REGION (unless already set)');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(t.mutations()).toEqual([]);
@@ -257,6 +260,14 @@ describe('credential source select', () => {
     await user.click(select);
     const listbox = await screen.findByRole('listbox');
     expect(within(listbox).getAllByRole('option').map((o) => o.textContent)).toEqual(['Default (fake)', 'none', 'fake', 'dev profile']);
+  });
+
+  it('shows a container whose source comes from a preset as "Preset <name>"', async () => {
+    const c = container('shop-orders-1', { ecs: { enabled: true }, source: { effectiveId: 'fake', origin: 'preset', presetName: 'orders' } });
+    setup(c);
+    const select = await screen.findByRole('combobox', { name: 'Credential source for shop-orders-1' });
+    expect(select).toHaveTextContent('Preset orders (fake)');
+    expect(screen.getByText('fake · from preset orders')).toBeInTheDocument();
   });
 
   it('shows the error and keeps the previous source when the PUT fails', async () => {

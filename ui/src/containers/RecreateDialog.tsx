@@ -7,7 +7,7 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Typography from '@mui/material/Typography';
 import type { ContainerView } from '@ecs-endpoints/contract';
-import { ECS_ENVIRONMENT } from './ecsEnvironment.ts';
+import { ECS_ENVIRONMENT, UNLESS_SET } from './ecsEnvironment.ts';
 import { monoFont } from '../common/Mono.tsx';
 
 /** Confirms recreating a container that lacks the ECS environment. */
@@ -37,7 +37,15 @@ export function RecreateDialog({
           </Typography>
           <Box component="ul" sx={{ mt: 0, mb: 2, pl: 3, fontFamily: monoFont, fontSize: 13 }}>
             {ECS_ENVIRONMENT.map((v) => (
-              <li key={v}>{v}</li>
+              <li key={v}>
+                {v}
+                {UNLESS_SET.has(v) && (
+                  <Box component="span" sx={{ fontFamily: 'inherit', color: 'text.secondary' }}>
+                    {' '}
+                    (unless already set)
+                  </Box>
+                )}
+              </li>
             ))}
           </Box>
           <Typography variant="body2" color="text.secondary">

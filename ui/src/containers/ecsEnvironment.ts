@@ -6,7 +6,11 @@ export const ECS_ENVIRONMENT = [
   'ECS_AGENT_URI',
   'AWS_EXECUTION_ENV',
   'AWS_REGION',
+  'AWS_DEFAULT_REGION',
 ] as const;
+
+/** Set only when the container does not set them already (its own region wins). */
+export const UNLESS_SET: ReadonlySet<string> = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION']);
 
 export function labelSnippet(): string {
   return ['services:', '  app:', '    labels:', '      ecs-endpoints.enable: "true"'].join('\n');
