@@ -50,27 +50,28 @@ export function PasteDialog({
     <Dialog open={open} onClose={close} aria-labelledby="paste-presets-title" maxWidth="md" fullWidth>
       <DialogTitle id="paste-presets-title">Paste a preset file</DialogTitle>
       <DialogContent>
+        {/* A refusal goes first, above the text it is about, so it is seen without scrolling. */}
         <DialogContentText variant="body2" sx={{ mb: 2 }}>
           Paste the whole file (JSON). Its presets replace the ones imported before; presets from a repository file stay.
         </DialogContentText>
+        {error !== undefined && (
+          <Box sx={{ mb: 2 }}>
+            <ImportProblem error={error} />
+          </Box>
+        )}
         <TextField
           label="Preset file (JSON)"
           value={text}
           onChange={(e) => setText(e.target.value)}
           multiline
           minRows={10}
-          maxRows={22}
+          maxRows={error === undefined ? 20 : 12}
           fullWidth
           autoFocus
           spellCheck={false}
           placeholder={'{\n  "version": 1,\n  "presets": [ … ]\n}'}
           slotProps={{ htmlInput: { style: { fontFamily: monoFont, fontSize: 13 } } }}
         />
-        {error !== undefined && (
-          <Box sx={{ mt: 2 }}>
-            <ImportProblem error={error} />
-          </Box>
-        )}
       </DialogContent>
       <DialogActions>
         <Button onClick={close} disabled={busy}>

@@ -233,7 +233,7 @@ export function PresetsView({
           <Typography variant="body2">Loading presets…</Typography>
         </Box>
       ) : list.length === 0 ? (
-        <Paper variant="outlined" sx={{ p: 3 }}>
+        <Paper variant="outlined" sx={{ px: 3, py: 2 }}>
           <Typography variant="h6" component="h2" gutterBottom>
             No presets yet
           </Typography>

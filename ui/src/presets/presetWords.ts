@@ -12,7 +12,7 @@ export const EXAMPLE_PRESET_FILE = JSON.stringify(
     presets: [
       {
         name: 'orders',
-        description: 'The orders service assumes its task role with your dev profile.',
+        description: 'Its task role, assumed with your dev profile.',
         match: { composeService: 'orders' },
         credentials: { roleArn: 'arn:aws:iam::123456789012:role/orders-task', fromProfile: 'dev' },
         task: { family: 'orders', cluster: 'staging' },
