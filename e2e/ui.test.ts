@@ -5,18 +5,20 @@
  * container without the ECS environment is switched into ECS mode (recreated), given the `fake`
  * source, and answers credentials and metadata from inside; switched off, it no longer does; the
  * backend restarts and the page still shows the assignment and a source created in the UI.
+ * A team's preset file pasted on the Presets tab gives a compose container fake credentials and a
+ * task family, seen from inside it; the export downloads the same presets.
  * Screenshots (light and dark) go to test-results/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContainerView, SourceView } from '@ecs-endpoints/contract';
+import type { ContainerView, PresetsView, SourceView } from '@ecs-endpoints/contract';
 import { startControlServer, type ControlServer } from '../backend/src/control/index.ts';
-import { BUSYBOX, docker, exec, httpFrom, removeAll, uniqueName } from '../backend/test/support/docker.ts';
+import { BUSYBOX, docker, exec, httpFrom, removeAll, runContainer, uniqueName } from '../backend/test/support/docker.ts';
 import { eventually, startTestBackend, type TestBackend } from '../backend/test/support/backend.ts';
 import { controlClient } from './support/control-client.ts';
 
@@ -289,6 +291,91 @@ describe('the UI in Chromium against the standalone backend', () => {
     expect((await fromInside(appId, `http://${tb.address}${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`)).status).toBe(200);
   });
 
+  it('imports a preset file pasted on the Presets tab: a compose container gets fake credentials and the task family; export downloads it', async () => {
+    const project = uniqueName('e2e-shop');
+    const preset = {
+      name: 'e2e-orders',
+      description: 'The orders service: fake credentials and its production task metadata.',
+      match: { composeProject: project, composeService: 'orders' },
+      credentials: { fake: true },
+      task: { family: 'e2e-orders-family', revision: '7', cluster: 'e2e-cluster', launchType: 'FARGATE', tags: { team: 'e2e' } },
+      containerName: 'orders-api',
+    };
+    const file = { version: 1, presets: [preset] };
+    // In ECS mode by its own configuration, as a compose service with networks: would be.
+    const orders = await runContainer({
+      name: `${project}-orders-1`,
+      network: tb.network,
+      labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': 'orders' },
+    });
+    created.push(orders);
+    const ordersName = `${project}-orders-1`;
+
+    await page.getByRole('tab', { name: 'Presets' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Presets' });
+    await panel.getByText('No presets yet').waitFor({ state: 'visible' });
+    await shot(page, 'presets-empty-light.png');
+
+    // A file with a secret in it is refused, with the place of each problem.
+    await panel.getByRole('button', { name: 'Paste preset file' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Paste a preset file' });
+    await dialog.waitFor({ state: 'visible' });
+    const leaky = { version: 1, presets: [{ ...preset, credentials: { profile: 'dev', sessionToken: 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENxyz0123456789' } }] };
+    await dialog.getByRole('textbox', { name: 'Preset file (JSON)' }).fill(JSON.stringify(leaky, null, 2));
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    const refusal = dialog.getByRole('alert');
+    await refusal.waitFor({ state: 'visible' });
+    expect(await refusal.textContent()).toContain('presets.0.credentials.sessionToken');
+    expect((await api().call<PresetsView>('GET', '/api/presets')).body.presets).toEqual([]);
+    await shot(page, 'presets-paste-refused-light.png', false);
+
+    await dialog.getByRole('textbox', { name: 'Preset file (JSON)' }).fill(JSON.stringify(file, null, 2));
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const row = panel.locator('tr[data-preset="e2e-orders"]');
+    await row.waitFor({ state: 'visible' });
+    await eventually(async () => (await row.textContent())?.includes(ordersName), 10_000, 'the preset used by the orders container');
+    expect(await row.textContent()).toContain('family e2e-orders-family:7');
+
+    // From inside the container: the preset's source and task metadata.
+    const creds = await fromInside(orders.id, `http://${tb.address}/creds`);
+    expect(creds.status, creds.body ?? creds.failure).toBe(200);
+    const c = JSON.parse(creds.body!) as J;
+    expect(c.AccessKeyId).toMatch(/^ASIAFAKE/);
+    expect(c.RoleArn).toBe('arn:aws:iam::000000000000:role/e2e-orders-family-task-role');
+    const task = await fromInside(orders.id, `http://${tb.address}/v4/task`);
+    expect(task.status, task.body ?? task.failure).toBe(200);
+    const t = JSON.parse(task.body!) as J;
+    expect(t).toMatchObject({ Family: 'e2e-orders-family', Revision: '7', LaunchType: 'FARGATE' });
+    expect(t.Cluster).toMatch(/e2e-cluster$/);
+    expect((t.Containers as J[]).find((x) => x.DockerId === orders.id)).toMatchObject({ Name: 'orders-api' });
+
+    // The containers table names the preset as the source.
+    await page.getByRole('tab', { name: 'Containers' }).click();
+    const select = page.getByRole('combobox', { name: `Credential source for ${ordersName}` });
+    await eventually(async () => (await select.textContent())?.includes('Preset e2e-orders'), 10_000, 'the preset in the source cell');
+    await page.getByRole('tab', { name: 'Presets' }).click();
+
+    // Export: a download of the presets in force.
+    const [download] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Export presets' }).click()]);
+    expect(download.suggestedFilename()).toBe('ecs-endpoints.presets.json');
+    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as J;
+    expect(exported).toEqual({ $schema: 'https://ecs-endpoints.dev/preset.schema.json', ...file });
+    await shot(page, 'presets-light.png');
+
+    const dark = await openPage('dark', '#presets');
+    await dark.locator('tr[data-preset="e2e-orders"]').waitFor({ state: 'visible' });
+    await shot(dark, 'presets-dark.png');
+    await dark.getByRole('button', { name: 'Paste preset file' }).click();
+    const darkDialog = dark.getByRole('dialog', { name: 'Paste a preset file' });
+    await darkDialog.getByRole('textbox', { name: 'Preset file (JSON)' }).fill(JSON.stringify(leaky, null, 2));
+    await darkDialog.getByRole('button', { name: 'Import' }).click();
+    await darkDialog.getByRole('alert').waitFor({ state: 'visible' });
+    await shot(dark, 'presets-paste-refused-dark.png', false);
+    await dark.close();
+    await page.getByRole('tab', { name: 'Containers' }).click();
+  });
+
   it('after a backend restart on the same state dir, a reloaded page shows the assignment and the source created in the UI', async () => {
     const { stateDir, network } = tb;
     const subnet = tb.config.subnet.cidr;
@@ -299,11 +386,15 @@ describe('the UI in Chromium against the standalone backend', () => {
     await startControl(port);
     expect(cs.token).not.toBe(oldToken);
 
-    // The open page still has the old token: its live connection is refused and it says it is reconnecting.
-    await page.getByText('reconnecting…').waitFor({ state: 'visible', timeout: 15_000 });
+    // The open page still has the old token: its live connection is refused, and so is the status
+    // route it then asks: it says so and offers to reload, rather than reconnecting forever.
+    const banner = page.getByRole('alert', { name: 'Backend restarted' });
+    await banner.waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await banner.textContent()).toContain('ECS Endpoints restarted: reload this page to reconnect.');
+    expect(await page.getByText('reconnecting…').count()).toBe(0);
     await shot(page, 'after-restart-before-reload-light.png');
 
-    await page.reload();
+    await Promise.all([page.waitForEvent('load'), banner.getByRole('button', { name: 'Reload' }).click()]);
     await ecsSwitch(page).waitFor({ state: 'visible', timeout: 15_000 });
     await eventually(() => ecsSwitch(page).isChecked(), 10_000, 'still in ECS mode');
     await eventually(async () => (await sourceSelect(page).textContent())?.trim() === 'Fake', 10_000, 'the assignment shown');
@@ -323,8 +414,18 @@ describe('the UI in Chromium against the standalone backend', () => {
   });
 
   it('logged no errors in the page', () => {
-    // The old page's live connection is refused once after the restart (new token) before the reload.
-    const unexpected = pageErrors.filter((e) => !/^response: 403 GET \/api\/events$|^console: Failed to load resource: the server responded with a status of 403/.test(e));
+    const expected = [
+      // The old page's live connection and its status probe are refused after the restart (new token), before the reload.
+      /^response: 403 GET \/api\/(events|status)$/,
+      /^console: Failed to load resource: the server responded with a status of 403/,
+      // While the backend is down, the probe cannot reach it.
+      /^console: Failed to load resource: net::ERR_CONNECTION_REFUSED$/,
+      // The preset file with a secret, refused on purpose (twice: light and dark page).
+      /^response: 400 PUT \/api\/presets$/,
+      /^console: Failed to load resource: the server responded with a status of 400/,
+    ];
+    const unexpected = pageErrors.filter((e) => !expected.some((re) => re.test(e)));
     expect(unexpected).toEqual([]);
+    expect(pageErrors.filter((e) => e === 'response: 400 PUT /api/presets')).toHaveLength(2);
   });
 });
