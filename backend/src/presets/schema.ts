@@ -34,7 +34,9 @@ export const PresetCredentialsSchema = z
       })
       .describe('Assume a role.'),
     z.strictObject({ source: z.string().min(1) }).describe('A credential source each developer created locally, by id (e.g. their own static keys).'),
-  ])
+  ], {
+    error: 'credentials must be one of {"none": true}, {"fake": true}, {"profile": "<name>"}, {"roleArn": "arn:aws:iam::<account>:role/<name>", "fromProfile"?: "<name>"} or {"source": "<id>"}',
+  })
   .describe('Where the credentials come from. By reference only: a preset never holds a secret.');
 
 export const PresetTaskSchema = z

@@ -59,6 +59,7 @@ describe('preset files', () => {
     expect(paths).toContain('presets.0.name');
     expect(paths).toContain('presets.0.match');
     expect(paths.some((p) => p.startsWith('presets.0.credentials'))).toBe(true);
+    expect(e.issues.find((i) => i.path === 'presets.0.credentials')?.message).toMatch(/must be one of .*"profile"/);
     expect(rejects('{"version":1,').message).toMatch(/not valid JSON/);
     expect(rejects(JSON.stringify({ version: 1, presets: [{ name: 'a' }, { name: 'a' }] })).message).toMatch(/unique/);
   });
