@@ -13,4 +13,13 @@ export default function setup(): void {
   }
   const script = fileURLToPath(new URL('../../../test/images/build.sh', import.meta.url));
   execFileSync(script, { stdio: 'inherit' });
+  // A run that was killed can leave its test networks behind, and one holding 169.254.170.0/24
+  // would block the tests that need the real address. Remove test networks nobody is attached to.
+  const nets = execFileSync('docker', ['network', 'ls', '--filter', 'label=ecs-endpoints.managed=true', '--format', '{{.Name}}'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((n) => n.startsWith('ecs-test-net-'));
+  for (const n of nets) {
+    const attached = execFileSync('docker', ['network', 'inspect', n, '--format', '{{len .Containers}}'], { encoding: 'utf8' }).trim();
+    if (attached === '0') execFileSync('docker', ['network', 'rm', n], { stdio: 'ignore' });
+  }
 }
