@@ -311,6 +311,8 @@ describe('standalone on a plain Docker Engine (host network)', () => {
   it('creates its network with this host at .2 and serves the UI on the loopback port', async () => {
     await until('the UI on 127.0.0.1', async () => (await get({ port }, '/')).status === 200, backend);
     await expectBuiltUi({ port });
+    // The UI comes up first (to show problems while Docker is unreachable); the network follows.
+    await until('the network', async () => (await docker.getNetwork(net).inspect()).Id, backend);
     const info = await docker.getNetwork(net).inspect();
     expect(info.IPAM?.Config?.[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2` });
   });
