@@ -49,11 +49,14 @@ async function main(): Promise<void> {
       const e = tb.backend.model.byContainerId.get(target.id)!;
       await eventually(() => tb.backend.stats.get(target.id)?.samples, 20_000, 'a stats sample');
       const base = `http://${tb.address}/v4/${e.container.endpointId}`;
+      // The bare server is measured before and after, so machine-wide noise (dockerd streaming
+      // stats for every container on the same cores) shows up as a difference between the two.
       const cases: [string, string][] = [
-        ['bare Node server (fixed body)', `http://${tb.address}:18099/`],
+        ['bare Node server (fixed body), before', `http://${tb.address}:18099/`],
         ['v4 container metadata', base],
         ['v4 task metadata', `${base}/task`],
         ['v4 container stats', `${base}/stats`],
+        ['bare Node server (fixed body), after', `http://${tb.address}:18099/`],
       ];
       for (const [name, url] of cases) {
         const r = await load(url);
