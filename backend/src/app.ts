@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '@ecs-endpoints/contract';
-import type { Config } from './config.ts';
+import { inSubnet, type Config } from './config.ts';
 import { ContainerIndex } from './docker/container-index.ts';
 import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
 import { ManagedNetwork, NetworkError, joinBlocker } from './docker/network.ts';
@@ -111,6 +112,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
         ownerNetworks: (c) => this.index.get(c.namespaceOwnerId)?.networks ?? c.record.networks,
       },
       throttle: new Throttle(config.rps.steady, config.rps.burst),
+      refuseCaller: (ip) => this.refuseCaller(ip),
     });
     this.index.on('change', () => this.scheduleRebuild());
     this.index.on('status', (connected) => {
@@ -127,6 +129,27 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
 
   get model(): TaskModel {
     return this.current;
+  }
+
+  /** Why a caller may not use the data plane: only addresses on the managed network may. */
+  refuseCaller(ip: string): string | undefined {
+    if (inSubnet(ip, this.config.subnet)) return undefined;
+    // In the host topology the host itself may call (it runs Docker anyway; the benchmark does).
+    if (this.config.topology === 'host' && this.hostAddresses().has(ip)) return undefined;
+    return `ECS Endpoints answers only containers on the Docker network "${this.config.network}" (${this.config.subnet.cidr}); ${ip} is not on it. Switch ECS mode on for this container, or attach it: docker network connect ${this.config.network} <container>.`;
+  }
+
+  private ownAddresses?: { at: number; set: Set<string> };
+
+  /** This machine's addresses, re-read at most every 30 s (interfaces come and go with networks). */
+  private hostAddresses(): Set<string> {
+    const now = Date.now();
+    if (!this.ownAddresses || now - this.ownAddresses.at > 30_000) {
+      const set = new Set<string>(['127.0.0.1', '::1']);
+      for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) set.add(a.address);
+      this.ownAddresses = { at: now, set };
+    }
+    return this.ownAddresses.set;
   }
 
   /** A container's credential source: its own assignment, else the matching preset, else the default. */
@@ -178,7 +201,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       cluster: this.config.cluster,
       containerInstanceArn: `arn:aws:ecs:${this.config.region}:${this.config.accountId}:container-instance/${this.config.cluster}/${this.ids.taskId('container-instance')}`,
       version: `ecs-endpoints ${VERSION}`,
-    }));
+    }), (ip) => this.refuseCaller(ip));
     await listen(intro, this.config.introspectionPort, host);
     this.servers.push(intro);
     this.listening = true;

@@ -50,6 +50,11 @@ export interface DataPlaneDeps {
   render: RenderContext;
   throttle: Throttle;
   protection?: ProtectionStore;
+  /**
+   * Callers from outside the managed network are refused with this message (a container on
+   * another Docker network can reach the host's endpoint address in the host topology).
+   */
+  refuseCaller?: (ip: string) => string | undefined;
 }
 
 const JSON_TYPE = 'application/json';
@@ -100,6 +105,8 @@ export class DataPlane {
       // The outer router redirects before the limiter runs, so no rate-limit headers here.
       return { status: 301, headers: { Location: cleaned + (q >= 0 ? '?' + query : '') }, body: '', meta: { kind: 'other' } };
     }
+    const refusal = this.deps.refuseCaller?.(req.remoteIp);
+    if (refusal) return { status: 403, headers: { 'Content-Type': TEXT_TYPE }, body: refusal + '\n', meta: { kind: kindOf(path), error: 'caller not on the managed network' } };
     const t = this.deps.throttle;
     const xff = req.headers['x-forwarded-for'];
     const rl: Record<string, string> = {

@@ -71,9 +71,16 @@ export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: 
   return server;
 }
 
-export function introspectionServer(model: () => TaskModel, info: () => { cluster: string; containerInstanceArn: string; version: string }): Server {
+export function introspectionServer(
+  model: () => TaskModel,
+  info: () => { cluster: string; containerInstanceArn: string; version: string },
+  refuseCaller: (ip: string) => string | undefined = () => undefined,
+): Server {
   const server = createServer((req, res) => {
-    const r = introspect(req.url ?? '/', model(), info());
+    const refusal = refuseCaller(remote(req).ip);
+    const r = refusal
+      ? { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } as Record<string, string>, body: refusal + '\n' }
+      : introspect(req.url ?? '/', model(), info());
     r.headers['Content-Length'] = String(Buffer.byteLength(r.body));
     res.writeHead(r.status, r.headers);
     res.end(r.body);

@@ -215,25 +215,25 @@ describe('with STS answering', () => {
       expect(assumed.AccessKeyId).not.toMatch(/^ASIAFAKE/);
     });
 
-    it('a container outside ECS mode gets nothing, even with a valid id', async () => {
-      // On the default bridge: the host routes it to the endpoint address, but it is not a container in ECS mode.
+    it('a container outside ECS mode gets nothing, even with a valid id: only the managed network may call', async () => {
+      // On the default bridge: the host routes it to the endpoint address (the host owns it in this
+      // topology), but it is not on the managed network, so the data plane refuses it outright.
       const outside = await startCtr(undefined, undefined, {}, 'cred-outside');
       const ip = (await outside.container.inspect()).NetworkSettings.Networks.bridge!.IPAddress;
-      for (const target of [a, b]) {
-        expectError(await httpOneInNetns(outside.pid, url(target)), 400, NOT_FOUND_V2);
-        expectError(await httpOneInNetns(outside.pid, `http://${tb.address}/v1/credentials?id=${target.credentialsId}`), 400, NOT_FOUND_V1);
+      const refused = `ECS Endpoints answers only containers on the Docker network "${tb.network}" (${tb.config.subnet.cidr}); ${ip} is not on it. Switch ECS mode on for this container, or attach it: docker network connect ${tb.network} <container>.\n`;
+      const endpointOfA = tb.backend.model.byContainerId.get(a.container.id)!.container.endpointId;
+      for (const path of [
+        `/v2/credentials/${a.credentialsId}`, `/v1/credentials?id=${b.credentialsId}`, `/v2/credentials/${outside.credentialsId}`,
+        '/creds', `/role-arn/${B_ROLE}`, `/v4/${endpointOfA}`, `/v4/${endpointOfA}/task`, '/v2/metadata',
+      ]) {
+        const r = await httpOneInNetns(outside.pid, `http://${tb.address}${path}`);
+        expect(r.status, path).toBe(403);
+        expect(r.body, path).toBe(refused);
+        expect(r.headers['content-type']).toBe('text/plain; charset=utf-8');
       }
-      expectError(await httpOneInNetns(outside.pid, url(outside)), 400, NOT_FOUND_V2);
-      expectError(
-        await httpOneInNetns(outside.pid, `http://${tb.address}/creds`),
-        400,
-        `{"code":"InvalidIdInRequest","message":"Credentials not found: ${ip} is not a container in ECS mode","HTTPErrorCode":400}`,
-      );
-      expectError(
-        await httpOneInNetns(outside.pid, `http://${tb.address}/role-arn/${B_ROLE}`),
-        400,
-        `{"code":"InvalidIdInRequest","message":"Credentials not found: ${ip} is not a container in ECS mode","HTTPErrorCode":400}`,
-      );
+      const intro = await httpOneInNetns(outside.pid, `http://${tb.address}:51678/v1/tasks`);
+      expect(intro.status).toBe(403);
+      expect(intro.body).not.toContain(a.container.id);
     });
 
     it('the host itself (a caller that is no container) gets nothing', async () => {
