@@ -57,10 +57,14 @@ beforeAll(async () => {
   events = await openEvents(cs.url, cs.token);
 }, 120_000);
 
+/** Volumes a recreated container took over by name: removing the container does not remove them. */
+const volumes: string[] = [];
+
 afterAll(async () => {
   events?.close();
   await cs?.close();
   await removeAll(created);
+  for (const v of volumes) await docker.getVolume(v).remove().catch(() => undefined);
   await tb?.cleanup();
 });
 
@@ -201,6 +205,7 @@ describe('POST /api/containers/:id/ecs', () => {
     expect(env.ECS_CONTAINER_METADATA_URI).toBe(`http://${tb.address}/v3/${endpointId}`);
     expect(env.ECS_AGENT_URI).toBe(`http://${tb.address}/api/${endpointId}`);
     // The anonymous volume came along.
+    for (const m of info.Mounts) if (m.Type === 'volume' && m.Name) volumes.push(m.Name);
     expect((await exec(id, ['cat', '/data/kept.txt'])).stdout.trim()).toBe('kept');
 
     // Live events showed the new container under the name.
