@@ -1,12 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createControlApp } from '../../../src/control/app.ts';
 import { findUiDir, injectToken } from '../../../src/control/ui.ts';
-import { lightBackend, onCleanup, tempDir } from './helpers.ts';
+import { lightBackend, onCleanup, serveControl, tempDir } from './helpers.ts';
 
 const TOKEN = 'a'.repeat(64);
 
@@ -19,18 +18,8 @@ function uiDir(): string {
   return dir;
 }
 
-/** The app on a real loopback listener (the guard checks the listener's own port). */
-async function serve(opts: { token?: string; uiDir?: string } = { token: TOKEN }): Promise<{ server: Server; port: number }> {
-  const { backend } = await lightBackend();
-  const app = createControlApp(backend, opts);
-  const server = createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(() => {
-    app.dispose();
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  });
-  return { server, port: (server.address() as AddressInfo).port };
+function serve(opts: { token?: string; uiDir?: string } = { token: TOKEN }) {
+  return serveControl(opts);
 }
 
 /** A raw request with exactly the headers given (fetch and supertest set Host themselves). */

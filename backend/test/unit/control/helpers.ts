@@ -7,11 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterEach, beforeEach } from 'vitest';
 import { Backend } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { captureLogs } from '../../../src/log.ts';
+import { createControlApp, type ControlApp, type ControlAppOptions } from '../../../src/control/app.ts';
 
 const cleanups: (() => unknown)[] = [];
 let lines: string[] = [];
@@ -212,4 +215,22 @@ export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 3000, what 
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * The control app over a light backend on a real loopback listener (the guard checks the
+ * listener's own port), closed after the test.
+ */
+export async function serveControl(opts: ControlAppOptions = {}): Promise<LightBackend & { app: ControlApp; server: Server; port: number; base: string }> {
+  const lb = await lightBackend();
+  const app = createControlApp(lb.backend, opts);
+  const server = createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onCleanup(() => {
+    app.dispose();
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return { ...lb, app, server, port, base: `http://127.0.0.1:${port}` };
 }

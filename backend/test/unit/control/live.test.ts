@@ -1,29 +1,18 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createControlApp } from '../../../src/control/app.ts';
 import { openEvents } from '../../../../e2e/support/control-client.ts';
-import { NETWORK, lightBackend, onCleanup, until } from './helpers.ts';
+import { NETWORK, onCleanup, serveControl, until } from './helpers.ts';
 
 const TOKEN = 'd'.repeat(64);
 
 async function serve(live: { debounceMs?: number; heartbeatMs?: number; maxClients?: number } = {}) {
-  const lb = await lightBackend();
-  const app = createControlApp(lb.backend, { token: TOKEN, live });
-  const server = createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  onCleanup(() => {
-    app.dispose();
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await serveControl({ token: TOKEN, live });
+  const base = served.base;
   const open = async () => {
     const r = await openEvents(base, TOKEN);
     onCleanup(() => r.close());
     return r;
   };
-  return { ...lb, app, base, open };
+  return { ...served, open };
 }
 
 describe('GET /api/events', () => {

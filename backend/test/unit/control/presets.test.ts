@@ -1,12 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { ApiError, ContainerView, PresetsView } from '@ecs-endpoints/contract';
 import { createControlApp, type ControlApp } from '../../../src/control/app.ts';
-import { NETWORK, lightBackend, onCleanup, tempDir, until, type LightBackend } from './helpers.ts';
+import { NETWORK, lightBackend, onCleanup, serveControl, tempDir, until, type LightBackend } from './helpers.ts';
 
 const TOKEN = 'e'.repeat(64);
 
@@ -210,16 +208,7 @@ describe('GET /api/presets/schema', () => {
 
 describe('the guard over TCP', () => {
   it('takes a preset import only with the token, from our own origin', async () => {
-    const { backend } = await lightBackend();
-    const app = createControlApp(backend, { token: TOKEN });
-    const server = createServer(app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    onCleanup(() => {
-      app.dispose();
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { base, backend } = await serveControl({ token: TOKEN });
     const body = JSON.stringify({ content: JSON.stringify(FILE) });
     const put = (headers: Record<string, string>) => fetch(`${base}/api/presets`, { method: 'PUT', headers: { 'Content-Type': 'application/json', ...headers }, body });
 
