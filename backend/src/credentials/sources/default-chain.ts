@@ -1,7 +1,7 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
 import type { AwsCredentials } from '../types.ts';
-import { HOUR_MS, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
+import { fromSdkIdentity, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
 
 /**
  * The backend's own default credential chain (environment, AWS_PROFILE / default profile, SSO,
@@ -32,13 +32,6 @@ export class DefaultChainSource implements CredentialSource {
           signal,
         ),
     });
-    const c = await provider();
-    return {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
-      expiration: c.expiration ?? new Date(now() + HOUR_MS),
-      ...(c.accountId ? { accountId: c.accountId } : {}),
-    };
+    return fromSdkIdentity(await provider(), now);
   }
 }

@@ -1,7 +1,7 @@
 import { createCredentialChain, fromIni, fromSSO } from '@aws-sdk/credential-providers';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
 import type { AwsCredentials } from '../types.ts';
-import { HOUR_MS, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
+import { fromSdkIdentity, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
 
 type RoleAssumer = NonNullable<NonNullable<Parameters<typeof fromIni>[0]>['roleAssumer']>;
 
@@ -49,15 +49,6 @@ export class ProfileSource implements CredentialSource {
     // fromIni does not pass the file paths on to its SSO provider, so SSO profiles are tried first
     // with explicit paths; for any other profile fromSSO declines (tryNextLink) and fromIni runs.
     const provider = createCredentialChain(fromSSO(init), fromIni(init));
-    const c = await provider();
-    return {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
-      // Long-term keys have no expiration: serve them an hour ahead; the refresh re-reads the files.
-      expiration: c.expiration ?? new Date(now() + HOUR_MS),
-      ...(lastRole ? { roleArn: lastRole.arn } : {}),
-      ...((lastRole?.account ?? c.accountId) ? { accountId: lastRole?.account ?? c.accountId } : {}),
-    };
+    return fromSdkIdentity(await provider(), now, { roleArn: lastRole?.arn, accountId: lastRole?.account });
   }
 }

@@ -32,6 +32,26 @@ export interface SourceDeps {
 
 export const HOUR_MS = 60 * 60 * 1000;
 
+/**
+ * An SDK credential identity as ours. Long-term keys have no expiration: they are served an hour
+ * ahead, and the refresh re-reads their source.
+ */
+export function fromSdkIdentity(
+  c: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date; accountId?: string },
+  now: () => number,
+  extra: { roleArn?: string; accountId?: string } = {},
+): AwsCredentials {
+  const accountId = extra.accountId ?? c.accountId;
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    expiration: c.expiration ?? new Date(now() + HOUR_MS),
+    ...(extra.roleArn ? { roleArn: extra.roleArn } : {}),
+    ...(accountId ? { accountId } : {}),
+  };
+}
+
 /** A RoleSessionName from a source id: ecs-endpoints-<id>, only allowed characters, at most 64. */
 export function sessionNameFor(sourceId: string): string {
   return `ecs-endpoints-${sourceId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
