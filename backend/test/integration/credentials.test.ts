@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AgentCredentialsJson } from '../../src/credentials/format.ts';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { removeAll, runContainer, uniqueName } from '../support/docker.ts';
 import { httpInNetns, httpOneInNetns, pidOf, type NetnsHttpResponse } from '../support/netns.ts';
@@ -34,7 +35,7 @@ const KEYS_B = { accessKeyId: 'AKIAKEYSFORBBBBBBBB1', secretAccessKey: 'secret/f
 const DEFAULT_KEYS = { accessKeyId: 'AKIADEFAULTCHAIN0001', secretAccessKey: 'secret/of/the/backend/itself/0000000001' };
 const B_ROLE = 'arn:aws:iam::111122223333:role/b-role';
 
-type Agent = { RoleArn: string; AccessKeyId: string; SecretAccessKey: string; Token: string; Expiration: string };
+type Agent = AgentCredentialsJson;
 
 interface Ctr {
   container: Docker.Container;

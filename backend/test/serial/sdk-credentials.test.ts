@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentCredentialsJson } from '../../src/credentials/format.ts';
 import { inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { removeAll, runContainer, uniqueName } from '../support/docker.ts';
 import { httpOneInNetns, pidOf } from '../support/netns.ts';
@@ -37,7 +38,7 @@ const PROFILE_KEYS = { accessKeyId: 'AKIAPROFILEKEYS00001', secretAccessKey: 'pr
 const PROFILE_USER = 'arn:aws:iam::444455556666:user/dev';
 const PROFILE_ROLE_ARN = 'arn:aws:iam::444455556666:role/inventory-task';
 
-type Agent = { RoleArn: string; AccessKeyId: string; SecretAccessKey: string; Token: string; Expiration: string };
+type Agent = AgentCredentialsJson;
 
 interface Case {
   container: Docker.Container;
