@@ -76,10 +76,6 @@ export function cleanPath(p: string): string {
   return np;
 }
 
-function jsonString(s: string): string {
-  return goJson(s);
-}
-
 const COMPAT_SUFFIXES = new Set(['task', 'taskWithTags', 'stats']);
 
 /**
@@ -405,7 +401,7 @@ function ok(body: string, meta: DataResponse['meta']): DataResponse {
 }
 
 function jsonErr(status: number, message: string, meta: DataResponse['meta']): DataResponse {
-  return { status, headers: { 'Content-Type': JSON_TYPE }, body: jsonString(message), meta: { ...meta, error: meta.error ?? message } };
+  return { status, headers: { 'Content-Type': JSON_TYPE }, body: goJson(message), meta: { ...meta, error: meta.error ?? message } };
 }
 
 function credError(status: number, code: string, message: string, meta: DataResponse['meta']): DataResponse {
@@ -426,4 +422,3 @@ function notFound(): DataResponse {
   };
 }
 
-export const testing = { notFound, credError };

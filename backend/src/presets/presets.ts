@@ -72,9 +72,16 @@ export function parsePresetFile(text: string, origin = 'the preset file'): Prese
   return parsed.data;
 }
 
+const globs = new Map<string, RegExp>();
+
+/** `*` matches any run of characters; patterns are compiled once (matching runs on credential requests). */
 function glob(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    globs.set(pattern, re);
+  }
   return re.test(value);
 }
 

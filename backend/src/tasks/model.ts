@@ -241,9 +241,3 @@ export function buildModel(
   model.tasks.sort((a, b) => a.family.localeCompare(b.family) || a.id.localeCompare(b.id));
   return model;
 }
-
-/** Every IP a container's requests can come from (its namespace owner's addresses). */
-export function callerIps(model: TaskModel, container: TaskContainer): string[] {
-  const owner = model.byContainerId.get(container.namespaceOwnerId)?.container ?? container;
-  return owner.address ? [owner.address] : [];
-}
