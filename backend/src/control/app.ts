@@ -89,6 +89,9 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
   const app = express() as ControlApp;
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Exact paths only: /API/status or /api/status/ is no route (the guard checks them all anyway).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use((_req, res, next) => {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
@@ -96,7 +99,8 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
   });
   if (opts.token) app.use(loopbackGuard(opts.token));
 
-  const api = express.Router();
+  // Routers do not inherit the app's routing settings.
+  const api = express.Router({ caseSensitive: true, strict: true });
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();

@@ -27,11 +27,39 @@ export function allowedHosts(port: number): string[] {
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /**
+ * A request path as the most lenient reader would take it: percent-decoded until it stops changing,
+ * backslashes as slashes, empty and `.` segments dropped, `..` resolved, lower case. The token
+ * check goes by it, so that no spelling of an /api path (`/API/status`, `//api/status`,
+ * `/api%2Fstatus`, `/./api/status`) gets past the guard, whatever routing or a proxy makes of it.
+ */
+export function normalizedPath(path: string): string {
+  let p = path;
+  // Each round shortens the text, so this ends; repeated rounds undo double encoding (%2561).
+  for (;;) {
+    const decoded = p.replace(/%([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (decoded === p) break;
+    p = decoded;
+  }
+  const segments: string[] = [];
+  for (const s of p.replace(/\\/g, '/').toLowerCase().split('/')) {
+    if (s === '..') segments.pop();
+    else if (s !== '' && s !== '.') segments.push(s);
+  }
+  return '/' + segments.join('/');
+}
+
+/** Is this request for the control API, however its path is spelled? */
+export function isApiPath(path: string): boolean {
+  const p = normalizedPath(path);
+  return p === '/api' || p.startsWith('/api/');
+}
+
+/**
  * The guard of the loopback TCP listener (the unix socket needs none: only Docker Desktop reaches it).
  * - Host must name the loopback listener itself (127.0.0.1, localhost or [::1] with our port):
  *   a page on another site that rebinds its DNS name to 127.0.0.1 sends its own name, and is refused.
  * - Anything but GET/HEAD with an Origin header must come from our own origin (cross-site forms and fetches).
- * - Every /api request carries the per-run token in X-ECS-Endpoints-Token; EventSource cannot send
+ * - Every /api request (by its normalized path) carries the per-run token in X-ECS-Endpoints-Token; EventSource cannot send
  *   headers, so GET /api/events may carry it as ?token=. The token is only in index.html, which other
  *   origins cannot read.
  */
@@ -61,7 +89,8 @@ export function loopbackGuard(token: string) {
       );
       return;
     }
-    if (req.path === '/api' || req.path.startsWith('/api/')) {
+    // Routing is case- and slash-exact (app.ts); this check is not, so it covers every route.
+    if (isApiPath(req.path)) {
       const header = req.headers[TOKEN_HEADER];
       let given = typeof header === 'string' ? header : undefined;
       if (given === undefined && req.method === 'GET' && req.path === API.events && typeof req.query.token === 'string') given = req.query.token;

@@ -50,7 +50,7 @@ const CSP = [
  * changes every run), hashed assets cached for a year. Without a built UI, `/` explains how to build it.
  */
 export function uiRouter(uiDir: string | undefined, token: string | undefined): Router {
-  const router = express.Router();
+  const router = express.Router({ caseSensitive: true, strict: true });
   let cached: { mtimeMs: number; html: string } | undefined;
   const index = (_req: Request, res: Response) => {
     const file = uiDir ? join(uiDir, 'index.html') : undefined;

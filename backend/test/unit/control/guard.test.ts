@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createControlApp } from '../../../src/control/app.ts';
+import { isApiPath, normalizedPath } from '../../../src/control/guard.ts';
 import { findUiDir, injectToken } from '../../../src/control/ui.ts';
 import { lightBackend, onCleanup, serveControl, tempDir } from './helpers.ts';
 
@@ -35,6 +36,18 @@ function raw(port: number, method: string, path: string, headers: Record<string,
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** The status of a GET, without waiting for the body (an event stream has no end). */
+function statusOf(port: number, path: string, host: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host, ...headers }, setHost: false }, (res) => {
+      resolve(res.statusCode ?? 0);
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -185,5 +198,78 @@ describe('the UI', () => {
   it('injects the token before </head>, and only hex-safe characters', () => {
     expect(injectToken('<html><head><title>x</title></head></html>', 'ab"><script>')).toBe('<html><head><title>x</title>  <meta name="ecs-endpoints-token" content="abscript" />\n  </head></html>');
     expect(injectToken('<html></html>', undefined)).toBe('<html></html>');
+  });
+});
+
+describe('path spellings (audit issue 8, finding 3)', () => {
+  // Each one names /api/status to someone: express once matched it case-insensitively, a proxy or a
+  // later change might decode or collapse it. None may skip the token check, none may reach the route.
+  const STATUS_SPELLINGS = [
+    '/API/status',
+    '/Api/Status',
+    '/api/STATUS',
+    '//api/status',
+    '/api//status',
+    '/api/status/',
+    '/api/status//',
+    '/api%2Fstatus',
+    '/api%2fstatus',
+    '/%61pi/status',
+    '/api/%73tatus',
+    '/%2561pi/status',
+    '/./api/status',
+    '/api/./status',
+    '/x/../api/status',
+    '/api\\status',
+  ];
+
+  it('normalizes a path the most lenient way', () => {
+    expect(STATUS_SPELLINGS.map(normalizedPath)).toEqual(STATUS_SPELLINGS.map(() => '/api/status'));
+    expect(normalizedPath('/')).toBe('/');
+    expect(normalizedPath('/../../etc/%2e%2e/x')).toBe('/x');
+    expect(isApiPath('/apix/status')).toBe(false);
+    expect(isApiPath('/assets/api/x.js')).toBe(false);
+    expect(isApiPath('/API')).toBe(true);
+  });
+
+  it('asks every spelling of an API path for the token, and routes none but the exact one', async () => {
+    const { port } = await serve();
+    const host = `127.0.0.1:${port}`;
+    // The absolute form of the request target too (a proxy's spelling).
+    for (const path of [...STATUS_SPELLINGS, `http://${host}/API/status`, `http://${host}//api/status`]) {
+      const none = await raw(port, 'GET', path, { Host: host });
+      expect(none.status, path).toBe(401);
+      expect(JSON.parse(none.body).error, path).toMatch(/no control token/);
+      expect((await raw(port, 'GET', path, { Host: host, 'X-ECS-Endpoints-Token': 'b'.repeat(64) })).status, path).toBe(403);
+      const withToken = await raw(port, 'GET', path, { Host: host, 'X-ECS-Endpoints-Token': TOKEN });
+      expect(withToken.status, path).toBe(404);
+    }
+    expect((await raw(port, 'GET', '/api/status', { Host: host, 'X-ECS-Endpoints-Token': TOKEN })).status).toBe(200);
+  });
+
+  it('creates no source through another spelling of POST /api/sources, with or without the token', async () => {
+    const { port, backend } = await serve();
+    const host = `127.0.0.1:${port}`;
+    const body = '{"type":"fake","name":"Sneaky"}';
+    for (const path of ['/API/sources', '/api/Sources', '/api/sources/', '//api/sources', '/api%2Fsources', '/./api/sources']) {
+      const none = await raw(port, 'POST', path, { Host: host, 'Content-Type': 'application/json' }, body);
+      expect(none.status, path).toBe(401);
+      const withToken = await raw(port, 'POST', path, { Host: host, 'Content-Type': 'application/json', 'X-ECS-Endpoints-Token': TOKEN }, body);
+      expect(withToken.status, path).toBe(404);
+    }
+    expect(backend.sources.list().map((s) => s.name)).not.toContain('Sneaky');
+  });
+
+  it('gives no live-update slot to an event stream without the token, however it is spelled', async () => {
+    const { port, app } = await serve();
+    const host = `127.0.0.1:${port}`;
+    // The query token is for /api/events itself only.
+    for (const path of ['/API/events', '/api/EVENTS', '/api/events/', '//api/events', `/API/events?token=${TOKEN}`]) {
+      expect(await statusOf(port, path, host), path).toBe(401);
+    }
+    expect(app.live.size).toBe(0);
+    // Not even with the token in the header: only /api/events is the stream.
+    expect(await statusOf(port, '/API/events', host, { 'X-ECS-Endpoints-Token': TOKEN })).toBe(404);
+    expect(app.live.size).toBe(0);
   });
 });
