@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -9,6 +9,9 @@ import { ContainerIndex } from './docker/container-index.ts';
 import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
 import { ManagedNetwork, NetworkError, joinBlocker } from './docker/network.ts';
 import { StatsCache } from './docker/stats.ts';
+import { AddressGuard } from './docker/address-guard.ts';
+import { CallerIdentity } from './docker/caller-identity.ts';
+import { HelperContainerRunner, localRunner } from './docker/guard/runner.ts';
 import { DataPlane } from './endpoints/data-plane.ts';
 import { dataPlaneServer, introspectionServer, listen } from './endpoints/http.ts';
 import { RequestLog } from './endpoints/request-log.ts';
@@ -53,6 +56,8 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   readonly requests = new RequestLog();
   readonly ids: PersistentIds;
   readonly plane: DataPlane;
+  readonly guard: AddressGuard;
+  readonly callers: CallerIdentity;
   private servers: Server[] = [];
   private current: TaskModel;
   private version = 0;
@@ -101,6 +106,14 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       topology: config.topology,
     });
     this.stats = new StatsCache(() => this.index.docker);
+    this.guard = new AddressGuard(config.topology === 'host' ? localRunner : new HelperContainerRunner(() => this.index.docker, config.self ?? hostname()), {
+      network: config.network,
+      bridge: () => this.network.bridge,
+      reserved: [config.gateway],
+      records: () => this.index.all(),
+    });
+    this.guard.on('status', () => this.emit('status'));
+    this.callers = new CallerIdentity(this.index, this.guard, config.network);
     this.current = buildModel([], this.settings(), this.ids, 0);
     this.plane = new DataPlane({
       model: () => this.current,
@@ -113,8 +126,12 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       },
       throttle: new Throttle(config.rps.steady, config.rps.burst),
       refuseCaller: (ip) => this.refuseCaller(ip),
+      callers: this.callers,
     });
-    this.index.on('change', () => this.scheduleRebuild());
+    this.index.on('change', () => {
+      this.scheduleRebuild();
+      if (this.networkReady) this.guard.request();
+    });
     this.index.on('status', (connected) => {
       this.emit('status');
       // After a daemon restart the network (or our attachment to it) may be gone.
@@ -176,6 +193,8 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   async start(): Promise<void> {
     await this.index.start();
     await this.ensureNetwork(true);
+    // Bound before the first request, so the id-less forms answer containers already running.
+    await this.guard.sync();
     const host = this.config.address;
     const plane = dataPlaneServer(this.plane, this.requests, (id) => this.index.get(id)?.name);
     for (const port of this.config.metadataPorts) {
@@ -217,6 +236,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
   }
 
   async stop(): Promise<void> {
+    await this.guard.stop();
     this.index.stop();
     this.stats.stop();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
@@ -255,6 +275,14 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       p.push({ id: 'docker', severity: 'error', message: `Cannot reach the Docker Engine${this.index.lastError ? `: ${this.index.lastError}` : ''}.`, remedy: 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.' });
     }
     if (this.networkProblem) p.push(this.networkProblem);
+    if (this.guard.status.state === 'unavailable') {
+      p.push({
+        id: 'address-guard',
+        severity: 'warning',
+        message: `Containers' addresses cannot be protected against spoofing here (${this.guard.status.reason}), so the id-less credential forms (/creds, /role/…, /role-arn/…) are refused.`,
+        remedy: 'Use AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<id> (switching ECS mode on from the UI sets it), or run the backend where it can manage the bridge: as root with nftables installed (standalone), or in Docker Desktop.',
+      });
+    }
     for (const [what, problem] of [['assignments', this.assignments.problem], ['sources', this.sources.problem], ['ecs-mode', this.ecsChoices.problem]] as const) {
       if (problem) p.push({ id: `state-${what}`, severity: 'warning', message: `The ${what} file was unreadable (${problem.reason}) and was kept aside as ${problem.keptAs}.`, remedy: `Fix or remove the kept copy; ${what} start empty until then.` });
     }

@@ -45,6 +45,8 @@ export function joinBlocker(networkMode: string): string | undefined {
  */
 export class ManagedNetwork {
   id?: string;
+  /** The Linux bridge device Docker made for it (the address guard filters its ports). */
+  bridge?: string;
 
   constructor(
     private readonly docker: () => Docker,
@@ -87,6 +89,7 @@ export class ManagedNetwork {
         return this.create();
       }
       this.id = info.Id;
+      this.bridge = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`;
       log.info('network: adopted', { name: s.name, id: info.Id.slice(0, 12) });
       return { id: info.Id, created: false };
     }
@@ -106,6 +109,7 @@ export class ManagedNetwork {
         Labels: { [OWNER_LABEL]: 'true', [TOPOLOGY_LABEL]: s.topology },
       });
       this.id = net.id;
+      this.bridge = `br-${net.id.slice(0, 12)}`;
       log.info('network: created', { name: s.name, subnet: s.subnet, gateway: s.gateway });
       return { id: net.id, created: true };
     } catch (err) {

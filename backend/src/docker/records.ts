@@ -48,6 +48,7 @@ export function toRecord(i: Docker.ContainerInspectInfo): ContainerRecord {
     startedAt: time(state.StartedAt),
     finishedAt: state.Running ? undefined : time(state.FinishedAt),
     state: (state.Status as DockerState) ?? 'created',
+    pid: state.Pid || undefined,
     exitCode: state.Running || state.Status === 'created' ? undefined : state.ExitCode,
     restartCount: i.RestartCount ?? 0,
     restartPolicy: hc.RestartPolicy?.Name ?? 'no',

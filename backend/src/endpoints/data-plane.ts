@@ -43,6 +43,18 @@ export interface CredentialsAnswer {
   error?: string;
 }
 
+/** Whether a caller's source address may stand for a container (docker/caller-identity.ts). */
+export type CallerVerdict = { ok: true } | { ok: false; wait: boolean; status: number; reason: string };
+
+export interface CallerCheck {
+  /** For the id-less credential forms: may this address stand for the container that owns `ownerId`'s namespace? */
+  verify(ip: string, ownerId: string | undefined): CallerVerdict;
+  /** Is the address known to belong to a running container on the managed network? */
+  known(ip: string): boolean;
+  /** Look up an unknown caller and bind its address (bounded); the model may change meanwhile. */
+  settle(ip: string): Promise<void>;
+}
+
 export interface DataPlaneDeps {
   model: () => TaskModel;
   stats: { get(id: string): StatsEntry | undefined; isTracked(id: string): boolean };
@@ -55,6 +67,8 @@ export interface DataPlaneDeps {
    * another Docker network can reach the host's endpoint address in the host topology).
    */
   refuseCaller?: (ip: string) => string | undefined;
+  /** Without it (unit tests of routing) every address counts as its container's. */
+  callers?: CallerCheck;
 }
 
 const JSON_TYPE = 'application/json';
@@ -76,6 +90,8 @@ export function cleanPath(p: string): string {
   return np;
 }
 
+const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
 const COMPAT_SUFFIXES = new Set(['task', 'taskWithTags', 'stats']);
 
 /**
@@ -96,6 +112,10 @@ export class DataPlane {
     const q = req.url.indexOf('?');
     const path = q >= 0 ? req.url.slice(0, q) : req.url;
     const query = q >= 0 ? req.url.slice(q + 1) : '';
+    if (BAD_ESCAPE.test(path)) {
+      // Go's server refuses a request line it cannot parse before any handler runs.
+      return { status: 400, headers: { 'Content-Type': TEXT_TYPE, Connection: 'close' }, body: '400 Bad Request', meta: { kind: 'other', error: 'malformed percent-encoding in the path' } };
+    }
     const cleaned = cleanPath(path);
     if (cleaned !== path) {
       // The outer router redirects before the limiter runs, so no rate-limit headers here.
@@ -151,8 +171,8 @@ export class DataPlane {
     if (top === 'v3' || top === 'v4') return this.v3v4(req, top, seg);
     if (top === 'api' && seg.length >= 4) return this.agentApi(req, seg);
     if (path === '/creds') return this.compatCreds(req);
-    if (top === 'role' && seg.length === 3 && seg[2]) return this.compatRole(req, path, { name: decodeURIComponent(seg[2]) });
-    if (top === 'role-arn' && seg.length >= 3 && seg[2]) return this.compatRole(req, path, { arn: decodeURIComponent(seg.slice(2).join('/')) });
+    if (top === 'role' && seg.length === 3 && seg[2]) return this.compatRole(req, path, { name: safeDecode(seg[2]) });
+    if (top === 'role-arn' && seg.length >= 3 && seg[2]) return this.compatRole(req, path, { arn: safeDecode(seg.slice(2).join('/')) });
     return notFound();
   }
 
@@ -161,9 +181,15 @@ export class DataPlane {
   private async credentialsById(req: DataRequest, id: string, prefix: string): Promise<DataResponse> {
     const meta = { kind: 'credentials' as const };
     if (!id) return credError(400, 'NoIdInRequest', `${prefix}: No Credential ID in the request`, meta);
-    const entries = this.model().byCredentialsId.get(id);
     // Bound to the container it was issued to: the id alone is not enough, the caller must be it.
-    const entry = entries?.find((e) => this.isCaller(e, req.remoteIp));
+    const find = () => this.model().byCredentialsId.get(id)?.find((e) => this.isCaller(e, req.remoteIp));
+    let entry = find();
+    // A container that started a moment ago may not be in the model yet: look it up once.
+    if (!entry && this.deps.callers && !this.deps.callers.known(req.remoteIp)) {
+      await this.deps.callers.settle(req.remoteIp);
+      entry = find();
+    }
+    const entries = this.model().byCredentialsId.get(id);
     if (!entry) {
       const caller = this.model().byIp.get(req.remoteIp)?.container.record.id;
       return credError(400, 'InvalidIdInRequest', `${prefix}: Credentials not found`, { ...meta, containerId: caller, error: entries ? 'credentials id of another container' : 'unknown credentials id' });
@@ -187,17 +213,42 @@ export class DataPlane {
     return m.byIp.get(ip)?.container.namespaceOwnerId === e.container.namespaceOwnerId;
   }
 
+  /**
+   * The caller of an id-less credentials form, which names no secret: its source address must be
+   * provably its own (Docker connected, address bound to its port), else it gets nothing.
+   */
+  private async idlessCaller(req: DataRequest): Promise<Entry | DataResponse> {
+    let entry = this.model().byIp.get(req.remoteIp);
+    const callers = this.deps.callers;
+    let v: CallerVerdict = { ok: true };
+    if (callers) {
+      v = callers.verify(req.remoteIp, entry?.container.namespaceOwnerId);
+      if (!v.ok && v.wait) {
+        await callers.settle(req.remoteIp);
+        entry = this.model().byIp.get(req.remoteIp);
+        v = callers.verify(req.remoteIp, entry?.container.namespaceOwnerId);
+      }
+    }
+    const meta = { kind: 'credentials' as const, containerId: entry?.container.record.id };
+    if (!entry) return credError(400, 'InvalidIdInRequest', `Credentials not found: ${req.remoteIp} is not a container in ECS mode`, { ...meta, error: 'caller not in ECS mode' });
+    if (!v.ok) {
+      const code = v.status === 503 ? 'CredentialsUninitialized' : 'InvalidIdInRequest';
+      return credError(v.status, code, `Credentials not found: ${v.reason}`, { ...meta, error: v.reason });
+    }
+    return entry;
+  }
+
   private async compatCreds(req: DataRequest): Promise<DataResponse> {
-    const entry = this.model().byIp.get(req.remoteIp);
-    if (!entry) return credError(400, 'InvalidIdInRequest', `Credentials not found: ${req.remoteIp} is not a container in ECS mode`, { kind: 'credentials', error: 'caller not in ECS mode' });
+    const entry = await this.idlessCaller(req);
+    if (!('task' in entry)) return entry;
     const authError = checkAuthorization(entry, req);
     if (authError) return credError(400, 'InvalidIdInRequest', 'Credentials not found', { kind: 'credentials', containerId: entry.container.record.id, error: authError });
     return this.credentialsAnswer(await this.deps.credentials.forContainer(entry, req), entry);
   }
 
   private async compatRole(req: DataRequest, path: string, role: { arn?: string; name?: string }): Promise<DataResponse> {
-    const entry = this.model().byIp.get(req.remoteIp);
-    if (!entry) return credError(400, 'InvalidIdInRequest', `Credentials not found: ${req.remoteIp} is not a container in ECS mode`, { kind: 'credentials', error: 'caller not in ECS mode' });
+    const entry = await this.idlessCaller(req);
+    if (!('task' in entry)) return entry;
     // A role path is a grant: only a container whose environment names it may use it, so one
     // container cannot ask for the role another one was given.
     if (!namesPath(entry.container.record.env, path)) {
@@ -262,7 +313,7 @@ export class DataPlane {
       rest = seg.slice(2);
       idLabel = req.remoteIp;
     } else if (seg[2] === 'containers' && seg.length >= 4 && seg[3]) {
-      const name = decodeURIComponent(seg[3]);
+      const name = safeDecode(seg[3]);
       const matches = m.byName.get(name) ?? [];
       const caller = m.byIp.get(req.remoteIp);
       // A name can repeat across tasks (two compose projects with a "web"): prefer the caller's task.

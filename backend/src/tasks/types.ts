@@ -33,6 +33,8 @@ export interface ContainerRecord {
   startedAt?: string;
   finishedAt?: string;
   state: DockerState;
+  /** The main process on the host (0 when not running): the address guard finds its bridge port through it. */
+  pid?: number;
   exitCode?: number;
   restartCount: number;
   restartPolicy: string;

@@ -39,6 +39,8 @@ export interface RunOptions {
   image?: string;
   networkMode?: string;
   binds?: string[];
+  /** Extra capabilities (an attacker container that rewrites its own address needs NET_ADMIN). */
+  capAdd?: string[];
 }
 
 /** Start a long-running busybox container; tracked for cleanup by the caller via `removeAll`. */
@@ -54,6 +56,7 @@ export async function runContainer(opts: RunOptions = {}): Promise<Docker.Contai
     HostConfig: {
       NetworkMode: opts.networkMode ?? opts.network ?? 'bridge',
       Binds: opts.binds,
+      CapAdd: opts.capAdd,
       AutoRemove: false,
     },
     NetworkingConfig: opts.network && opts.ip

@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events';
+import { log } from '../log.ts';
+import type { ContainerRecord } from '../tasks/types.ts';
+import type { GuardPlan, GuardTarget } from './guard/apply.ts';
+import { tableName } from './guard/nft.ts';
+import type { GuardRunner } from './guard/runner.ts';
+
+export type GuardStatus =
+  | { state: 'starting' }
+  | { state: 'enforced'; where: string }
+  | { state: 'unavailable'; reason: string };
+
+export interface AppliedBinding {
+  containerId: string;
+  pid: number;
+  mac: string;
+  port: string;
+}
+
+export interface AddressGuardOptions {
+  network: string;
+  /** The bridge device of the managed network, once it exists. */
+  bridge: () => string | undefined;
+  /** Addresses no container may claim (the gateway; in the host topology also the endpoint). */
+  reserved: string[];
+  records: () => Iterable<ContainerRecord>;
+}
+
+/**
+ * Binds every address on the managed network to the bridge port and MAC of the container that
+ * owns it, so a container cannot send as a neighbour (ARP poisoning plus hand-built packets, or
+ * simply changing its own address). Kept in step with the container index: each change is one
+ * atomic ruleset replacement, coalesced while one is in flight. What it has applied is what the
+ * data plane may trust (bindingFor).
+ */
+export class AddressGuard extends EventEmitter<{ status: [] }> {
+  status: GuardStatus = { state: 'starting' };
+  private applied = new Map<string, AppliedBinding>();
+  private running?: Promise<void>;
+  private again = false;
+  private waiters: (() => void)[] = [];
+  private retryTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private failedAt = 0;
+  private unresolved = new Set<string>();
+  readonly table: string;
+
+  constructor(
+    private readonly runner: GuardRunner,
+    private readonly opts: AddressGuardOptions,
+  ) {
+    super();
+    this.table = tableName(opts.network);
+  }
+
+  /** The binding in force for an address, if the container that owns it was bound. */
+  bindingFor(ip: string): AppliedBinding | undefined {
+    return this.applied.get(ip);
+  }
+
+  /** Is this container's current address, process and MAC what the rules enforce? */
+  isBound(ip: string, record: ContainerRecord | undefined): boolean {
+    const b = this.applied.get(ip);
+    if (!b || !record || b.containerId !== record.id || b.pid !== record.pid) return false;
+    return b.mac === this.attachment(record)?.mac?.toLowerCase();
+  }
+
+  /** Apply the current index now (coalesced); resolves once rules at least this recent are in force or failed. */
+  sync(): Promise<void> {
+    this.stopped = false;
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      if (this.running) this.again = true;
+      else this.running = this.loop();
+    });
+  }
+
+  /** Ask for a sync without waiting for it (where the guard could not be set up, at most every 30 s). */
+  request(): void {
+    if (this.status.state === 'unavailable' && Date.now() - this.failedAt < 30_000) return;
+    void this.sync();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.running;
+    if (this.status.state !== 'enforced') return;
+    // Stale bindings would drop the traffic of the next container given one of these addresses.
+    await this.runner.remove(this.plan()).catch((err: Error) => log.warn('address guard: could not remove the rules', { error: err.message }));
+    this.applied.clear();
+    this.status = { state: 'starting' };
+  }
+
+  private attachment(r: ContainerRecord) {
+    return r.networks.find((n) => n.name === this.opts.network);
+  }
+
+  private plan(): GuardPlan & { owners: Map<string, AppliedBinding> } {
+    const targets: GuardTarget[] = this.opts.reserved.map((ip) => ({ ip }));
+    const owners = new Map<string, AppliedBinding>();
+    for (const r of this.opts.records()) {
+      const n = this.attachment(r);
+      if (r.state !== 'running' || !r.pid || !n?.ip || !n.mac) continue;
+      targets.push({ ip: n.ip, pid: r.pid, mac: n.mac });
+      owners.set(n.ip, { containerId: r.id, pid: r.pid, mac: n.mac.toLowerCase(), port: '' });
+    }
+    return { table: this.table, bridge: this.opts.bridge() ?? '', targets, owners };
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      const waiting = this.waiters.splice(0);
+      await this.applyOnce();
+      for (const w of waiting) w();
+    } while (this.again && !this.stopped);
+    this.running = undefined;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async applyOnce(): Promise<void> {
+    const plan = this.plan();
+    if (!plan.bridge) return;
+    try {
+      const outcome = await this.runner.apply({ table: plan.table, bridge: plan.bridge, targets: plan.targets });
+      const next = new Map<string, AppliedBinding>();
+      for (const b of outcome.bound) {
+        const owner = plan.owners.get(b.ip);
+        if (owner) next.set(b.ip, { ...owner, port: b.port });
+      }
+      this.applied = next;
+      // Said once per address and reason: a container that changed its own MAC stays unbound.
+      const said = new Set(outcome.unresolved.map((u) => `${u.ip} ${u.reason}`));
+      for (const u of outcome.unresolved) if (!this.unresolved.has(`${u.ip} ${u.reason}`)) log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
+      this.unresolved = said;
+      if (this.status.state !== 'enforced') {
+        this.status = { state: 'enforced', where: this.runner.where };
+        log.info('address guard: enforced', { table: plan.table, bound: next.size, by: this.runner.where });
+        this.emit('status');
+      }
+    } catch (err) {
+      const reason = (err as Error).message;
+      if (this.status.state !== 'enforced') {
+        this.failedAt = Date.now();
+        // Never applied: nothing is protected, so nothing is trusted (the data plane refuses the id-less forms).
+        if (this.status.state !== 'unavailable' || this.status.reason !== reason) {
+          this.status = { state: 'unavailable', reason };
+          log.warn('address guard: unavailable; id-less credential forms are refused', { reason });
+          this.emit('status');
+        }
+        return;
+      }
+      // The previous rules stay in force; new containers wait for a later attempt to be trusted.
+      log.warn('address guard: update failed, retrying', { error: reason });
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.request(), 2000);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Applying the anti-spoofing rules where the bridge lives: in the host's network namespace, with
+ * the host's process table. The backend runs this in-process in the host topology (as root), and
+ * in the container topology a short-lived privileged helper container runs it (helper-main.ts).
+ */
+import { execFile } from 'node:child_process';
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { guardScript, removeScript, type PortBinding } from './nft.ts';
+
+/** An address to protect: with its owner's process and MAC, or neither for one no container may claim. */
+export interface GuardTarget {
+  ip: string;
+  /** A process in the owner's network namespace (the container's main process). */
+  pid?: number;
+  mac?: string;
+}
+
+export interface GuardPlan {
+  table: string;
+  /** The bridge device (br-<network id>); ports found elsewhere are not bound. */
+  bridge: string;
+  targets: GuardTarget[];
+}
+
+export interface GuardOutcome {
+  bound: Required<PortBinding>[];
+  /** Addresses that could not be bound to a port, and why. */
+  unresolved: { ip: string; reason: string }[];
+}
+
+async function text(path: string): Promise<string> {
+  return (await readFile(path, 'utf8')).trim();
+}
+
+/**
+ * The host-side veth of the container interface with this MAC: the container's own sysfs (seen
+ * through /proc/<pid>/root) gives the interface's peer index, the host's sysfs the veth with it.
+ */
+export async function portOf(pid: number, mac: string, bridge: string, sys = '/sys', proc = '/proc'): Promise<string> {
+  const inner = `${proc}/${pid}/root/sys/class/net`;
+  let peer: string | undefined;
+  for (const ifc of await readdir(inner)) {
+    if ((await text(`${inner}/${ifc}/address`).catch(() => '')).toLowerCase() === mac.toLowerCase()) {
+      peer = await text(`${inner}/${ifc}/iflink`);
+      break;
+    }
+  }
+  if (!peer) throw new Error(`no interface with MAC ${mac} in the container's network namespace`);
+  for (const ifc of await readdir(`${sys}/class/net`)) {
+    if ((await text(`${sys}/class/net/${ifc}/ifindex`).catch(() => '')) !== peer) continue;
+    const master = basename(await readlink(`${sys}/class/net/${ifc}/master`).catch(() => ''));
+    if (master !== bridge) throw new Error(`its host interface ${ifc} is on ${master || 'no bridge'}, not ${bridge}`);
+    return ifc;
+  }
+  throw new Error(`no host interface with index ${peer}`);
+}
+
+export function runNft(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('nft', ['-f', '-'], { timeout: 10_000 }, (err, _out, stderr) => {
+      if (!err) return resolve();
+      const code = (err as NodeJS.ErrnoException).code;
+      reject(new Error(code === 'ENOENT' ? 'the nft command is not installed (Debian/Ubuntu: apt-get install nftables)' : `nft: ${stderr.trim().split('\n')[0] || err.message}`));
+    });
+    child.stdin?.end(script);
+  });
+}
+
+export async function applyGuard(plan: GuardPlan): Promise<GuardOutcome> {
+  const out: GuardOutcome = { bound: [], unresolved: [] };
+  const bindings: PortBinding[] = [];
+  await Promise.all(
+    plan.targets.map(async (t) => {
+      if (t.pid === undefined || t.mac === undefined) return void bindings.push({ ip: t.ip });
+      try {
+        const b = { ip: t.ip, port: await portOf(t.pid, t.mac, plan.bridge), mac: t.mac.toLowerCase() };
+        bindings.push(b);
+        out.bound.push(b);
+      } catch (err) {
+        // Not protected rather than cut off: its own traffic must flow; the data plane does not
+        // trust its address for the id-less credential forms either.
+        out.unresolved.push({ ip: t.ip, reason: (err as Error).message });
+      }
+    }),
+  );
+  await runNft(guardScript(plan.table, bindings));
+  return out;
+}
+
+export function removeGuard(table: string): Promise<void> {
+  return runNft(removeScript(table));
+}

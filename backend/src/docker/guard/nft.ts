@@ -1,0 +1,75 @@
+/**
+ * The anti-spoofing ruleset for the managed bridge, as nft(8) text. Pure, so it is unit-tested
+ * without privileges. Modelled on libvirt's no-ip-spoofing/no-arp-spoofing filters and the CNI
+ * firewall's anti-spoofing chain: every address we vouch for may only appear as a source on the
+ * bridge port (veth) of the container that owns it, with that container's MAC.
+ *
+ * Rules live in the bridge family's prerouting hook, so they see frames as they enter the bridge
+ * from a port, before they are forwarded to another port or delivered to the host (the host
+ * topology's endpoint) — both paths an impersonator would use.
+ */
+
+/** An address and the port and MAC it may be sent from. No port: nobody on the bridge may claim it. */
+export interface PortBinding {
+  ip: string;
+  /** Host-side veth name of the owner's bridge port. */
+  port?: string;
+  mac?: string;
+}
+
+/** nft identifiers: letters, digits and underscores, starting with a letter. */
+export function tableName(network: string): string {
+  return 'ecs_endpoints_' + network.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 100);
+}
+
+const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * A script that replaces the table atomically (one nft transaction: a frame never sees a moment
+ * without rules, and a failed script changes nothing).
+ */
+export function guardScript(table: string, bindings: PortBinding[]): string {
+  const ips = new Set<string>();
+  const owners: string[] = [];
+  const macs = new Set<string>();
+  const macPorts: string[] = [];
+  for (const b of bindings) {
+    if (!IPV4.test(b.ip)) throw new Error(`not an IPv4 address: ${b.ip}`);
+    ips.add(b.ip);
+    if (b.port === undefined || b.mac === undefined) continue;
+    if (!IFNAME.test(b.port)) throw new Error(`not an interface name: ${b.port}`);
+    const mac = b.mac.toLowerCase();
+    if (!MAC.test(mac)) throw new Error(`not a MAC address: ${b.mac}`);
+    owners.push(`${b.ip} . "${b.port}" . ${mac}`);
+    if (!macs.has(mac)) macPorts.push(`${mac} . "${b.port}"`);
+    macs.add(mac);
+  }
+  const elements = (list: Iterable<string>) => {
+    const items = [...list];
+    return items.length ? ` elements = { ${items.join(', ')} };` : '';
+  };
+  return [
+    `add table bridge ${table}`,
+    `delete table bridge ${table}`,
+    `table bridge ${table} {`,
+    `  set ips { type ipv4_addr;${elements(ips)} }`,
+    `  set owners { type ipv4_addr . ifname . ether_addr;${elements(owners)} }`,
+    `  set macs { type ether_addr;${elements(macs)} }`,
+    `  set macports { type ether_addr . ifname;${elements(macPorts)} }`,
+    `  chain prerouting {`,
+    `    type filter hook prerouting priority -300; policy accept;`,
+    // A bound MAC from another port would teach the bridge to send the owner's frames there.
+    `    ether saddr @macs ether saddr . iifname != @macports counter drop`,
+    `    ether type ip ip saddr @ips ip saddr . iifname . ether saddr != @owners counter drop`,
+    `    ether type arp arp saddr ip @ips arp saddr ip . iifname . arp saddr ether != @owners counter drop`,
+    `  }`,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+export function removeScript(table: string): string {
+  return `add table bridge ${table}\ndelete table bridge ${table}\n`;
+}

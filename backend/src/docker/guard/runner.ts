@@ -1,0 +1,76 @@
+import type Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { applyGuard, removeGuard, type GuardOutcome, type GuardPlan } from './apply.ts';
+
+/** Where the rules get applied: in this process, or in a helper container on the host's namespaces. */
+export interface GuardRunner {
+  readonly where: string;
+  apply(plan: GuardPlan): Promise<GuardOutcome>;
+  remove(plan: GuardPlan): Promise<void>;
+}
+
+/** Host topology: the backend runs on the host, as root (it binds port 80 there anyway). */
+export const localRunner: GuardRunner = {
+  where: 'this process',
+  async apply(plan) {
+    if (process.getuid?.() !== 0) throw new Error('binding addresses to bridge ports needs root (run the backend with sudo)');
+    return applyGuard(plan);
+  },
+  remove: (plan) => removeGuard(plan.table),
+};
+
+export const HELPER_LABEL = 'ecs-endpoints.helper';
+
+/**
+ * Container topology (Docker Desktop's VM, `docker run` standalone): the backend is unprivileged in
+ * its own namespaces, so each change runs this image's guard-helper.js in a short-lived container
+ * with the host's network and process namespaces and the privileges nft needs. Nothing stays running.
+ */
+export class HelperContainerRunner implements GuardRunner {
+  readonly where = 'a helper container';
+  private image?: string;
+
+  constructor(
+    private readonly docker: () => Docker,
+    private readonly selfRef: string,
+  ) {}
+
+  apply(plan: GuardPlan): Promise<GuardOutcome> {
+    return this.run('apply', plan).then((out) => JSON.parse(out) as GuardOutcome);
+  }
+
+  async remove(plan: GuardPlan): Promise<void> {
+    await this.run('remove', plan);
+  }
+
+  private async run(verb: string, plan: GuardPlan): Promise<string> {
+    const d = this.docker();
+    this.image ??= (await d.getContainer(this.selfRef).inspect()).Image;
+    const c = await d.createContainer({
+      Image: this.image,
+      Entrypoint: ['node', '/app/backend/dist/guard-helper.js'],
+      Cmd: [verb, Buffer.from(JSON.stringify(plan)).toString('base64')],
+      User: '0:0',
+      Labels: { [HELPER_LABEL]: 'address-guard' },
+      HostConfig: { NetworkMode: 'host', PidMode: 'host', Privileged: true, AutoRemove: false },
+    });
+    try {
+      const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { readableEnded: boolean };
+      const out = new PassThrough();
+      const err = new PassThrough();
+      const chunks: Buffer[] = [];
+      const errChunks: Buffer[] = [];
+      out.on('data', (b: Buffer) => chunks.push(b));
+      err.on('data', (b: Buffer) => errChunks.push(b));
+      d.modem.demuxStream(stream, out, err);
+      await c.start();
+      const { StatusCode } = (await c.wait()) as { StatusCode: number };
+      // The attach stream ends with the container; give its last bytes a turn to arrive.
+      await new Promise<void>((r) => (stream.readableEnded ? r() : stream.once('end', () => r())));
+      if (StatusCode !== 0) throw new Error(Buffer.concat(errChunks).toString('utf8').trim() || `the helper exited with ${StatusCode}`);
+      return Buffer.concat(chunks).toString('utf8');
+    } finally {
+      await c.remove({ force: true }).catch(() => undefined);
+    }
+  }
+}

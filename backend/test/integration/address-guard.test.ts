@@ -1,0 +1,152 @@
+/**
+ * A hostile neighbour on the managed network takes over another container's address (and MAC) and
+ * asks for the id-less credentials form, which identifies callers by address. With the address
+ * guard's rules in force it gets nothing; with the rules removed behind the backend's back, the
+ * very same attack gets the victim's credentials, so the attack itself is shown to work.
+ *
+ * The attacker rewrites its own interface with NET_ADMIN and lets its kernel speak: the frames on
+ * the wire (ARP claiming the victim's address, TCP from it, optionally the victim's MAC) are the
+ * ones a CAP_NET_RAW attacker crafts by hand, from the attacker's own bridge port.
+ */
+import { execFileSync } from 'node:child_process';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from '../../src/docker/client.ts';
+import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { DockerProxy } from '../support/docker-proxy.ts';
+import { docker, exec, httpFrom, removeAll, runContainer, uniqueName } from '../support/docker.ts';
+import { httpOneInNetns, pidOf } from '../support/netns.ts';
+
+const created: Docker.Container[] = [];
+
+interface Party {
+  container: Docker.Container;
+  ip: string;
+  mac: string;
+}
+
+async function party(tb: TestBackend, opts: { source?: string; capAdd?: string[]; ip?: string } = {}): Promise<Party> {
+  const name = uniqueName('guard');
+  if (opts.source) tb.backend.assignments.set(name, opts.source);
+  const container = await runContainer({ name, network: tb.network, ip: opts.ip, capAdd: opts.capAdd, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/creds' } });
+  created.push(container);
+  await inModel(tb, container.id);
+  const n = (await container.inspect()).NetworkSettings.Networks[tb.network]!;
+  return { container, ip: n.IPAddress, mac: n.MacAddress };
+}
+
+/** Become `victim` on the wire, then ask for /creds; prints the raw answer, or nothing if none came. */
+async function impersonate(attacker: Party, victim: Party, endpoint: string, withMac: boolean): Promise<string> {
+  const script = [
+    withMac ? `ip link set eth0 down && ip link set eth0 address ${victim.mac} && ip link set eth0 up` : 'true',
+    'ip addr flush dev eth0',
+    `ip addr add ${victim.ip}/24 dev eth0`,
+    // Gratuitous ARP: "the victim's address is at my MAC".
+    `arping -U -c 2 -w 1 -I eth0 -s ${victim.ip} ${victim.ip} >/dev/null 2>&1 || true`,
+    `printf 'GET /creds HTTP/1.0\\r\\nHost: ${endpoint}\\r\\n\\r\\n' | nc -w 3 ${endpoint} 80 || true`,
+  ].join('; ');
+  return (await exec(attacker.container, ['sh', '-c', script])).stdout;
+}
+
+describe('the address guard', () => {
+  let tb: TestBackend;
+
+  beforeAll(async () => {
+    tb = await startTestBackend();
+  }, 60_000);
+
+  afterAll(async () => {
+    await removeAll(created);
+    await tb?.cleanup();
+  });
+
+  it('is enforced here (root, nftables) and binds each container to its bridge port', async () => {
+    const p = await party(tb);
+    expect(tb.backend.guard.status.state).toBe('enforced');
+    await eventually(() => tb.backend.guard.isBound(p.ip, tb.backend.index.get(p.container.id)), 10_000, 'the binding');
+    const rules = execFileSync('nft', ['list', 'table', 'bridge', tb.backend.guard.table], { encoding: 'utf8' });
+    expect(rules).toContain(`${p.ip} . "${tb.backend.guard.bindingFor(p.ip)!.port}" . ${p.mac}`);
+    // The endpoint address itself may not be claimed by any container.
+    expect(rules).toMatch(new RegExp(`set ips \\{[^}]*${tb.address.replace(/\./g, '\\.')}`));
+  });
+
+  it('a neighbour that takes over the victim\'s address, and then its MAC too, gets no credentials', async () => {
+    const victim = await party(tb, { source: 'fake' });
+    const own = await httpFrom(victim.container, `http://${tb.address}/creds`);
+    expect(own.status).toBe(200);
+    const victimKey = JSON.parse(own.body).AccessKeyId as string;
+    const attacker = await party(tb, { capAdd: ['NET_ADMIN'] });
+    await eventually(() => tb.backend.guard.isBound(attacker.ip, tb.backend.index.get(attacker.container.id)), 10_000, 'the attacker bound');
+
+    expect(await impersonate(attacker, victim, tb.address, false)).not.toContain('AccessKeyId');
+    expect(await impersonate(attacker, victim, tb.address, true)).not.toContain('AccessKeyId');
+    expect(tb.backend.requests.list().filter((e) => e.containerId === victim.container.id && e.path === '/creds').length).toBe(1);
+
+    // The same attack without the rules (removed behind the backend's back) gets the victim's keys.
+    execFileSync('nft', ['delete', 'table', 'bridge', tb.backend.guard.table]);
+    const stolen = await impersonate(attacker, victim, tb.address, true);
+    expect(stolen).toContain(victimKey);
+  });
+
+  it('a caller that started a moment ago is looked up and bound before it is answered', async () => {
+    await tb.backend.guard.sync();
+    const name = uniqueName('guard-first');
+    tb.backend.assignments.set(name, 'fake');
+    // Its very first instruction asks; nothing waits for the backend to notice it.
+    const c = await runContainer({ name, network: tb.network, cmd: ['sh', '-c', `printf 'GET /creds HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${tb.address} 80; echo; sleep 3600`] });
+    created.push(c);
+    let out = '';
+    const logs = await eventually(async () => {
+      // The log stream is framed per line; the body (no newline of its own) ends with the echo.
+      out = (await c.logs({ stdout: true, stderr: true })).toString('utf8');
+      return /"Expiration"|not a container|Credentials/.test(out) ? out : undefined;
+    }, 15_000, 'the first answer').catch((err: Error) => {
+      throw new Error(`${err.message}; the container printed: ${JSON.stringify(out)}; requests: ${JSON.stringify(tb.backend.requests.list(5))}`);
+    });
+    expect(logs).toMatch(/HTTP\/1\.1 200/);
+    expect(logs).toContain('ASIAFAKE');
+  });
+});
+
+describe('after a Docker outage, an address handed to another container', () => {
+  const proxy = new DockerProxy();
+  let tb: TestBackend;
+
+  beforeAll(async () => {
+    await proxy.start();
+    tb = await startTestBackend({}, { connect: () => connectDocker({ socketPath: proxy.path }) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await removeAll(created);
+    await tb?.cleanup();
+    await proxy.close();
+  });
+
+  it('does not carry the removed container\'s credentials, during the outage or after it', async () => {
+    const prefix = tb.config.subnet.cidr.split('.').slice(0, 3).join('.');
+    const ip = `${prefix}.77`;
+    const victim = await party(tb, { source: 'fake', ip });
+    expect((await httpFrom(victim.container, `http://${tb.address}/creds`)).status).toBe(200);
+
+    proxy.cut();
+    await eventually(() => !tb.backend.index.connected, 10_000, 'the index to notice the outage');
+    await victim.container.remove({ force: true });
+    const successor = await runContainer({ name: uniqueName('guard-next'), network: tb.network, ip, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/creds' } });
+    created.push(successor);
+    // The rules still bind the address to the removed container's port: the newcomer's packets
+    // do not reach the endpoint at all. Bypass them to show what the data plane itself answers.
+    execFileSync('nft', ['delete', 'table', 'bridge', tb.backend.guard.table]);
+    const during = await httpOneInNetns(await pidOf(successor), `http://${tb.address}/creds`);
+    expect(during.status).toBe(503);
+    expect(during.body).toContain('lost its connection to the Docker Engine');
+    expect(during.body).not.toContain('AccessKeyId');
+
+    proxy.restore();
+    await eventually(() => tb.backend.index.connected, 15_000, 'the index to reconnect');
+    const after = await httpOneInNetns(await pidOf(successor), `http://${tb.address}/creds`);
+    expect(after.body).not.toContain('AccessKeyId');
+    expect(after.status).toBe(400);
+    await docker.getContainer(successor.id).inspect();
+  });
+});

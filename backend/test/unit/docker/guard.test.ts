@@ -1,0 +1,65 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { portOf } from '../../../src/docker/guard/apply.ts';
+import { guardScript, removeScript, tableName } from '../../../src/docker/guard/nft.ts';
+
+describe('the anti-spoofing ruleset', () => {
+  it('replaces the table in one transaction and binds each address to its port and MAC', () => {
+    const s = guardScript('ecs_endpoints_x', [
+      { ip: '169.254.170.2' },
+      { ip: '169.254.170.130', port: 'veth1a2b3c', mac: '02:42:A9:FE:AA:82' },
+      { ip: '169.254.170.131', port: 'veth4d5e6f', mac: '02:42:a9:fe:aa:83' },
+    ]);
+    const lines = s.split('\n');
+    expect(lines.slice(0, 3)).toEqual(['add table bridge ecs_endpoints_x', 'delete table bridge ecs_endpoints_x', 'table bridge ecs_endpoints_x {']);
+    expect(s).toContain('set ips { type ipv4_addr; elements = { 169.254.170.2, 169.254.170.130, 169.254.170.131 }; }');
+    expect(s).toContain('elements = { 169.254.170.130 . "veth1a2b3c" . 02:42:a9:fe:aa:82, 169.254.170.131 . "veth4d5e6f" . 02:42:a9:fe:aa:83 }');
+    expect(s).toContain('elements = { 02:42:a9:fe:aa:82 . "veth1a2b3c", 02:42:a9:fe:aa:83 . "veth4d5e6f" }');
+    expect(s).toContain('ip saddr @ips ip saddr . iifname . ether saddr != @owners counter drop');
+    expect(s).toContain('arp saddr ip @ips arp saddr ip . iifname . arp saddr ether != @owners counter drop');
+    expect(s).toContain('ether saddr @macs ether saddr . iifname != @macports counter drop');
+  });
+
+  it('writes empty sets without elements, and refuses anything that could inject nft syntax', () => {
+    expect(guardScript('t', [])).toContain('set owners { type ipv4_addr . ifname . ether_addr; }');
+    expect(() => guardScript('t', [{ ip: '1.2.3.4; flush ruleset' }])).toThrow(/not an IPv4 address/);
+    expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0" }', mac: '02:42:00:00:00:01' }])).toThrow(/not an interface name/);
+    expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0', mac: 'zz' }])).toThrow(/not a MAC/);
+  });
+
+  it('names tables after the network with nft-safe characters', () => {
+    expect(tableName('ecs-endpoints')).toBe('ecs_endpoints_ecs_endpoints');
+    expect(tableName('a.b c')).toBe('ecs_endpoints_a_b_c');
+    expect(removeScript('t')).toBe('add table bridge t\ndelete table bridge t\n');
+  });
+});
+
+describe('finding a container\'s bridge port', () => {
+  const root = mkdtempSync(join(tmpdir(), 'guard-sys-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const proc = join(root, 'proc');
+  const sys = join(root, 'sys');
+  const inner = join(proc, '42', 'root', 'sys', 'class', 'net');
+  for (const [ifc, mac, iflink] of [['lo', '00:00:00:00:00:00', '1'], ['eth0', '02:42:ac:11:00:02', '7'], ['eth1', '02:42:a9:fe:aa:82', '9']] as const) {
+    mkdirSync(join(inner, ifc), { recursive: true });
+    writeFileSync(join(inner, ifc, 'address'), mac + '\n');
+    writeFileSync(join(inner, ifc, 'iflink'), iflink + '\n');
+  }
+  for (const [ifc, index, master] of [['vethaaa', '7', 'docker0'], ['vethbbb', '9', 'br-0123456789ab']] as const) {
+    mkdirSync(join(sys, 'class', 'net', ifc), { recursive: true });
+    writeFileSync(join(sys, 'class', 'net', ifc, 'ifindex'), index + '\n');
+    symlinkSync(`../../devices/virtual/net/${master}`, join(sys, 'class', 'net', ifc, 'master'));
+  }
+
+  it('follows the interface with the MAC to the host veth with its peer index', async () => {
+    await expect(portOf(42, '02:42:A9:FE:AA:82', 'br-0123456789ab', sys, proc)).resolves.toBe('vethbbb');
+  });
+
+  it('refuses a port on another bridge, an unknown MAC, a gone process', async () => {
+    await expect(portOf(42, '02:42:ac:11:00:02', 'br-0123456789ab', sys, proc)).rejects.toThrow(/on docker0, not br-0123456789ab/);
+    await expect(portOf(42, '02:42:00:00:00:09', 'br-0123456789ab', sys, proc)).rejects.toThrow(/no interface with MAC/);
+    await expect(portOf(43, '02:42:a9:fe:aa:82', 'br-0123456789ab', sys, proc)).rejects.toThrow(/ENOENT/);
+  });
+});
