@@ -226,6 +226,9 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
       return;
     }
     const body: ApiError = e.body();
+    // Refused by the guard (401/403) or too large (413): the body is unread, and whoever sent it
+    // gets no more of our time. Without this, Node keeps the connection to read the body first.
+    if (e.status === 401 || e.status === 403 || e.status === 413) res.set('Connection', 'close');
     res.status(e.status).set('Cache-Control', 'no-store').json(body);
   });
 

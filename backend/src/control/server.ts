@@ -28,6 +28,19 @@ export class ControlListenError extends Error {
   }
 }
 
+/** How long a client may take to send a request. Both apply to TCP and the unix socket alike. */
+export interface ControlTimeouts {
+  /** For the request line and headers (Node's headersTimeout). Default 10 s. */
+  headersMs?: number;
+  /**
+   * For the whole request, body included (Node's requestTimeout). It ends when the request has
+   * arrived, not when the answer has been sent, so event streams stay open. Default 30 s.
+   */
+  requestMs?: number;
+}
+
+const DEFAULT_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000 };
+
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -40,17 +53,23 @@ function hostForUrl(host: string): string {
 export async function startControlServer(
   backend: Backend,
   config: { control: Control; uiDir?: string } = backend.config,
-  opts: { token?: string } = {},
+  opts: { token?: string; timeouts?: ControlTimeouts } = {},
 ): Promise<ControlServer> {
   const control = config.control;
   const token = control.kind === 'tcp' ? (opts.token ?? newToken()) : undefined;
   const uiDir = findUiDir(config.uiDir);
   const app = createControlApp(backend, { ...(token ? { token } : {}), ...(uiDir ? { uiDir } : {}) });
-  const server = createServer(app);
-  // Server-sent events stay open; everything else is small and quick.
-  server.requestTimeout = 0;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
+  const { headersMs, requestMs } = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const server = createServer(
+    {
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      // Node checks both timeouts only this often (default 30 s): a slow client is cut soon after its time.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(headersMs, requestMs) / 4))),
+      keepAliveTimeout: 5_000,
+    },
+    app,
+  );
 
   const listen = (...args: [string] | [number, string]) =>
     new Promise<void>((resolve, reject) => {
