@@ -1,14 +1,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TaskModel } from '../tasks/types.ts';
 import type { DataPlane } from './data-plane.ts';
 import { introspect } from './introspection.ts';
 import type { RequestLog } from './request-log.ts';
 
 const MAX_BODY = 64 * 1024;
+const TEXT_TYPE = 'text/plain; charset=utf-8';
+const TOO_LARGE = `Request body too large: the limit is ${MAX_BODY} bytes.\n`;
+/** Go lingers 500 ms after a refused upload before closing (net/http rstAvoidanceDelay). */
+const LINGER_MS = 500;
+
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`request body over ${MAX_BODY} bytes`);
+  }
+}
 
 function remote(req: IncomingMessage): { ip: string; port: number } {
   const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   return { ip, port: req.socket.remotePort ?? 0 };
+}
+
+function declaredTooLarge(req: IncomingMessage): boolean {
+  // Node's parser has already refused a malformed or conflicting Content-Length.
+  return Number(req.headers['content-length'] ?? 0) > MAX_BODY;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -17,25 +33,76 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
+      if (size <= MAX_BODY) return void chunks.push(c);
+      // Keep the stream flowing (the rest is dropped) so the 413 can be written and read.
+      req.off('data', onData);
+      chunks.length = 0;
+      reject(new BodyTooLarge());
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    // The client went away or the request timeout closed the connection mid-body.
+    req.on('close', () => reject(new Error('request body incomplete')));
   });
+}
+
+/**
+ * Closing a socket with unread input makes the kernel send a reset, which can destroy the 413
+ * before the client reads it. Like Go, half-close instead, keep dropping what the client still
+ * sends, and close once both sides are done or after LINGER_MS.
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function (this: Socket) {
+    this.end();
+    const closeIfDone = () => {
+      if (this.writableFinished && this.readableEnded) this.destroy();
+    };
+    this.once('finish', closeIfDone);
+    this.once('end', closeIfDone);
+    const timer = setTimeout(() => this.destroy(), LINGER_MS).unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  lingerOnClose(req.socket);
+  res.writeHead(413, { 'Content-Type': TEXT_TYPE, 'Content-Length': String(Buffer.byteLength(TOO_LARGE)), Connection: 'close' });
+  res.end(TOO_LARGE);
 }
 
 /** The data plane as an HTTP server (ports 80 and 51679 of the endpoint address). */
 export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: string) => string | undefined): Server {
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const { ip, port } = remote(req);
+    const logFailure = (status: number, error: string) =>
+      log.add({
+        time: new Date().toISOString(), method: req.method ?? 'GET', path: req.url ?? '/', status,
+        latencyMs: Math.round(performance.now() - started), kind: 'other', callerIp: ip, error,
+      });
+    if (declaredTooLarge(req)) {
+      refuseTooLarge(req, res);
+      logFailure(413, new BodyTooLarge().message);
+      return;
+    }
+    let body: string;
     try {
-      const body = await readBody(req);
+      body = await readBody(req);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        refuseTooLarge(req, res);
+        logFailure(413, err.message);
+      } else {
+        // Nothing to answer: the connection is gone (after Node's own 408 on a timeout).
+        logFailure(408, (err as Error).message);
+      }
+      return;
+    }
+    try {
       const r = await plane.handle({ method: req.method ?? 'GET', url: req.url ?? '/', remoteIp: ip, remotePort: port, headers: req.headers, body });
       r.headers['Content-Length'] = String(Buffer.byteLength(r.body));
       res.writeHead(r.status, r.headers);
@@ -56,15 +123,19 @@ export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: 
     } catch (err) {
       res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end('{}');
-      log.add({
-        time: new Date().toISOString(), method: req.method ?? 'GET', path: req.url ?? '/', status: 500,
-        latencyMs: Math.round(performance.now() - started), kind: 'other', callerIp: ip, error: (err as Error).message,
-      });
+      logFailure(500, (err as Error).message);
     }
+  };
+  // Node checks request timeouts every 30 s by default: a stalled body would live 35 s, not 5.
+  const server = createServer({ connectionsCheckingInterval: 1000 }, handler);
+  // Refuse an oversized upload before the client sends it, instead of the automatic 100 Continue.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaredTooLarge(req)) res.writeContinue();
+    void handler(req, res);
   });
   // Clients like busybox nc half-close after sending the request; answer them anyway (Go does).
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-  // The agent's read/write timeouts.
+  // The agent's read/write timeouts. requestTimeout covers the whole request, body included.
   server.requestTimeout = 5000;
   server.headersTimeout = 5000;
   server.keepAliveTimeout = 5000;
@@ -76,7 +147,7 @@ export function introspectionServer(
   info: () => { cluster: string; containerInstanceArn: string; version: string },
   refuseCaller: (ip: string) => string | undefined = () => undefined,
 ): Server {
-  const server = createServer((req, res) => {
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const refusal = refuseCaller(remote(req).ip);
     const r = refusal
       ? { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } as Record<string, string>, body: refusal + '\n' }
