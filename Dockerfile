@@ -85,6 +85,9 @@ LABEL org.opencontainers.image.title="ECS Endpoints" \
 ENV NODE_ENV=production \
     ECS_ENDPOINTS_UI_DIR=/ui \
     ECS_ENDPOINTS_STATE_DIR=/data
+# nft for the address guard's helper container (anti-spoofing rules on the managed bridge); a base
+# that already has it (the offline test base) skips the install.
+RUN command -v nft >/dev/null || apk add --no-cache nftables
 COPY metadata.json docker.svg docker-compose.yaml /
 COPY --from=build /src/ui/build /ui
 COPY --from=prod-deps /src/node_modules /app/node_modules

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { hostname, networkInterfaces } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Problem } from '@ecs-endpoints/contract';
-import { inSubnet, type Config } from './config.ts';
+import { inSubnet, runningInContainer, type Config } from './config.ts';
 import { ContainerIndex } from './docker/container-index.ts';
 import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
 import { ManagedNetwork, NetworkError, joinBlocker } from './docker/network.ts';
@@ -106,7 +106,10 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       topology: config.topology,
     });
     this.stats = new StatsCache(() => this.index.docker);
-    this.guard = new AddressGuard(config.topology === 'host' ? localRunner : new HelperContainerRunner(() => this.index.docker, config.self ?? hostname()), {
+    // Root on the host applies the rules itself; an unprivileged backend in a container (Docker
+    // Desktop, `docker run` standalone) asks a short-lived privileged helper container.
+    const local = config.topology === 'host' && (process.getuid?.() === 0 || !runningInContainer());
+    this.guard = new AddressGuard(local ? localRunner : new HelperContainerRunner(() => this.index.docker, config.self), {
       network: config.network,
       bridge: () => this.network.bridge,
       reserved: [config.gateway],

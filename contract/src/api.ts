@@ -40,6 +40,11 @@ export interface StatusView {
     ports: { metadata: number; agent: number; introspection: number };
     listening: boolean;
   };
+  /**
+   * Whether containers' addresses are bound to their bridge ports (anti-spoofing). Only then do the
+   * id-less credential forms (/creds, /role/…, /role-arn/…) answer; the id form always does.
+   */
+  addressGuard: { state: 'starting' | 'enforced' | 'unavailable'; reason?: string };
   defaultSourceId: string;
   region: string;
   problems: Problem[];

@@ -33,6 +33,15 @@ for w in $want; do
       for lib in $(ldd "$node_bin" | grep -oE '/[^ ]+'); do
         mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"
       done
+      # nft and its libraries, for the address guard's helper container (the extension image's
+      # Dockerfile installs Alpine's nftables; this base has it already).
+      nft_bin=$(command -v nft || true)
+      if [ -n "$nft_bin" ]; then
+        mkdir -p "$d/usr/sbin"; cp -L "$nft_bin" "$d/usr/sbin/nft"
+        for lib in $(ldd "$nft_bin" | grep -oE '/[^ ]+'); do
+          mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"
+        done
+      fi
       cp -L /etc/ssl/certs/ca-certificates.crt "$d/etc/ca-certificates.crt" 2>/dev/null || true
       printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n' > "$d/etc/passwd"
       printf 'root:x:0:\nnode:x:1000:\n' > "$d/etc/group"
@@ -41,7 +50,7 @@ for w in $want; do
       cat > "$ctx/node/Dockerfile" <<'DF'
 FROM scratch
 COPY root/ /
-ENV PATH=/usr/local/bin:/bin NODE_EXTRA_CA_CERTS=/etc/ca-certificates.crt
+ENV PATH=/usr/local/bin:/usr/sbin:/bin NODE_EXTRA_CA_CERTS=/etc/ca-certificates.crt
 CMD ["node"]
 DF
       build ecs-endpoints-test/node:latest "$ctx/node"

@@ -32,6 +32,7 @@ export function statusView(b: Backend): StatusView {
       },
       listening: b.listening,
     },
+    addressGuard: b.guard.status.state === 'unavailable' ? { state: 'unavailable', reason: b.guard.status.reason } : { state: b.guard.status.state },
     defaultSourceId: DEFAULT_SOURCE_ID,
     region: c.region,
     problems: b.problems(),

@@ -37,6 +37,14 @@ export function StatusChip({ status, unreachable }: { status: StatusView | undef
         {status.network.name} {status.network.subnet}
         {status.network.ready ? '' : ' (not ready)'}
       </dd>
+      <dt>Id-less forms</dt>
+      <dd style={{ margin: 0 }}>
+        {status.addressGuard.state === 'enforced'
+          ? '/creds, /role/… answered: addresses bound to their containers'
+          : status.addressGuard.state === 'starting'
+            ? 'waiting for the address guard'
+            : 'refused: addresses cannot be protected here (use /v2/credentials/<id>)'}
+      </dd>
       <dt>Docker</dt>
       <dd style={{ margin: 0 }}>{status.docker.connected ? `connected${status.docker.version ? `, ${status.docker.version}` : ''}` : 'not connected'}</dd>
       <dt>Region</dt>

@@ -41,6 +41,7 @@ export function status(over: Partial<StatusView> = {}): StatusView {
     docker: { connected: true, version: '27.0.0', apiVersion: '1.46' },
     network: { name: 'ecs-endpoints', subnet: '169.254.170.0/24', ready: true },
     endpoint: { address: '169.254.170.2', ports: { metadata: 80, agent: 51679, introspection: 51678 }, listening: true },
+    addressGuard: { state: 'enforced' },
     defaultSourceId: 'none',
     region: 'us-east-1',
     problems: [],

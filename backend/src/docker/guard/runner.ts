@@ -1,4 +1,6 @@
 import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { applyGuard, removeGuard, type GuardOutcome, type GuardPlan } from './apply.ts';
 
@@ -32,7 +34,7 @@ export class HelperContainerRunner implements GuardRunner {
 
   constructor(
     private readonly docker: () => Docker,
-    private readonly selfRef: string,
+    private readonly selfRef: string = ownContainerId() ?? hostname(),
   ) {}
 
   apply(plan: GuardPlan): Promise<GuardOutcome> {
@@ -72,5 +74,18 @@ export class HelperContainerRunner implements GuardRunner {
     } finally {
       await c.remove({ force: true }).catch(() => undefined);
     }
+  }
+}
+
+/**
+ * This process's container id, from the files Docker bind-mounts into every container
+ * (/etc/hostname and friends live in /var/lib/docker/containers/<id>/): with --network host the
+ * hostname is the host's, so it cannot name the container.
+ */
+export function ownContainerId(mountinfo = '/proc/self/mountinfo'): string | undefined {
+  try {
+    return /\/containers\/([0-9a-f]{64})\//.exec(readFileSync(mountinfo, 'utf8'))?.[1];
+  } catch {
+    return undefined;
   }
 }
