@@ -72,17 +72,34 @@ export function parsePresetFile(text: string, origin = 'the preset file'): Prese
   return parsed.data;
 }
 
-const globs = new Map<string, RegExp>();
-
-/** `*` matches any run of characters; patterns are compiled once (matching runs on credential requests). */
+/**
+ * `*` matches any run of characters; every other character (`?`, `.`, `(` …) only itself. The
+ * greedy two-pointer algorithm: on a mismatch, only the last `*` is retried one character further,
+ * so the cost is at most pattern × value steps, whatever the pattern (a regex would backtrack
+ * exponentially on patterns like `*a*a*a*b`, blocking the event loop).
+ */
 function glob(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  let re = globs.get(pattern);
-  if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    globs.set(pattern, re);
+  let p = 0;
+  let v = 0;
+  let star = -1;
+  let resume = 0;
+  while (v < value.length) {
+    if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = v;
+    } else if (p < pattern.length && pattern[p] === value[v]) {
+      p++;
+      v++;
+    } else if (star >= 0) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
   }
-  return re.test(value);
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 export function matches(preset: Preset, r: ContainerRecord): boolean {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PresetError, PresetSet, credentialsSpec, parsePresetFile } from '../../src/presets/presets.ts';
+import { PresetError, PresetSet, credentialsSpec, matches, parsePresetFile } from '../../src/presets/presets.ts';
 import { presetJsonSchema } from '../../src/presets/schema.ts';
 import { PresetStore } from '../../src/presets/store.ts';
 import { SourceRegistry } from '../../src/credentials/registry.ts';
@@ -88,6 +88,50 @@ describe('preset files', () => {
     expect(committed).toEqual(JSON.parse(JSON.stringify(presetJsonSchema())));
     expect(committed.properties.presets.items.additionalProperties).toBe(false);
   });
+});
+
+describe('match patterns', () => {
+  const byName = (pattern: string, name: string) => matches({ name: 'p', match: { containerName: pattern } }, rec({ name }));
+
+  it.each([
+    ['web-*', 'web-1', true],
+    ['web-*', 'api-web-1', false],
+    ['*', '', true],
+    ['**', 'x', true],
+    ['web', 'web', true],
+    ['web', 'web-1', false],
+    ['eb', 'web', false],
+    ['*web', 'web', true],
+    ['web*', 'web', true],
+    ['a*b*c', 'aXXbYYc', true],
+    ['a*b*c', 'abc', true],
+    ['a*b*c', 'acb', false],
+    ['*ab', 'aab', true],
+    ['*a*b', 'xaxbxb', true],
+    ['*a*b', 'xaxbxbx', false],
+    // Only * is special: ? and regex metacharacters match themselves.
+    ['web?', 'web1', false],
+    ['web?', 'web?', true],
+    ['web.1', 'webx1', false],
+    ['web.1', 'web.1', true],
+    ['a+', 'aa', false],
+    ['a+', 'a+', true],
+    ['(x)|y', 'y', false],
+    ['(x)|y', '(x)|y', true],
+    ['[ab]', 'a', false],
+    ['^a$', '^a$', true],
+    ['my-org/orders:*', 'my-org/orders:1.2', true],
+  ])('%s against %s: %s', (pattern, name, expected) => {
+    expect(byName(pattern, name)).toBe(expected);
+  });
+
+  it('takes pattern × name steps at most, even for patterns a regex backtracks on exponentially', () => {
+    const stars = '*a'.repeat(200) + '*b';
+    expect(byName(stars, 'a'.repeat(1000))).toBe(false);
+    expect(byName(stars, 'a'.repeat(999) + 'b')).toBe(true);
+    expect(byName('*a'.repeat(16) + '*b', 'a'.repeat(32))).toBe(false);
+    expect(byName('*' + 'a*'.repeat(500), 'a'.repeat(499))).toBe(false);
+  }, 10_000);
 });
 
 describe('PresetStore', () => {
