@@ -1,5 +1,5 @@
 import type { ContainerRecord, TaskOverrides } from '../tasks/types.ts';
-import { PresetFileSchema, type Preset, type PresetFile } from './schema.ts';
+import { PresetFileSchema, PresetSchema, type Preset, type PresetFile } from './schema.ts';
 
 export const PRESET_LABEL = 'ecs-endpoints.preset';
 
@@ -44,13 +44,49 @@ function findSecrets(value: unknown, path: string[] = []): PresetIssue[] {
   return out;
 }
 
+/* A preset file is a short list of flat objects: its deepest value sits 5 levels down
+ * (file → presets → preset → task → tags). The limits keep a hostile file from exhausting the
+ * stack (findSecrets and the schema recurse) or the memory before validation says anything. */
+export const PRESET_FILE_MAX_BYTES = 1024 * 1024;
+export const PRESET_FILE_MAX_DEPTH = 10;
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (iterative: the point is not to overflow the stack). */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const TOO_DEEP = `nested more than ${PRESET_FILE_MAX_DEPTH} levels; a preset file is flat JSON (a list of presets whose values are at most objects of strings)`;
+
+/** Why one preset, as stored in the state dir, is refused; undefined when it is valid. */
+export function presetProblem(raw: unknown): string | undefined {
+  if (deeperThan(raw, PRESET_FILE_MAX_DEPTH - 2)) return TOO_DEEP;
+  const secrets = findSecrets(raw);
+  if (secrets.length) return `holds secrets (${secrets.map((s) => `${s.path || '(root)'} ${s.message}`).join('; ')})`;
+  const parsed = PresetSchema.safeParse(raw);
+  return parsed.success ? undefined : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
 /** Parse and validate a preset file's text. Throws PresetError with every problem and its path. */
 export function parsePresetFile(text: string, origin = 'the preset file'): PresetFile {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > PRESET_FILE_MAX_BYTES) {
+    throw new PresetError(`${origin} is too large (${bytes} bytes, at most ${PRESET_FILE_MAX_BYTES}); a preset file is a short list of presets.`, [], 'Check that this is the preset file; the format is in docs/presets.md.');
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     throw new PresetError(`${origin} is not valid JSON: ${(err as Error).message}`, [], 'Check the file with a JSON linter; see docs/presets.md for the format.');
+  }
+  if (deeperThan(raw, PRESET_FILE_MAX_DEPTH)) {
+    throw new PresetError(`${origin} is ${TOO_DEEP}.`, [], 'Check that this is the preset file; the format is in docs/presets.md and docs/preset.schema.json.');
   }
   const secrets = findSecrets(raw);
   if (secrets.length) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PresetError, PresetSet, credentialsSpec, matches, parsePresetFile } from '../../src/presets/presets.ts';
+import { PRESET_FILE_MAX_BYTES, PresetError, PresetSet, credentialsSpec, matches, parsePresetFile } from '../../src/presets/presets.ts';
 import { presetJsonSchema } from '../../src/presets/schema.ts';
 import { PresetStore } from '../../src/presets/store.ts';
 import { SourceRegistry } from '../../src/credentials/registry.ts';
@@ -71,6 +71,22 @@ describe('preset files', () => {
     expect(set.for(rec({ image: 'local-dev/payments:1', labels: { 'ecs-endpoints.preset': 'orders' } }))?.name).toBe('orders');
     expect(set.for(rec({ image: 'prod/payments:1' }))).toBeUndefined();
     expect(set.for(rec({ labels: { 'ecs-endpoints.preset': 'missing' } }))).toBeUndefined();
+  });
+
+  it('refuses a file nested deeper than a preset file can be, before the checks that recurse', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    for (const text of [deep(2500), `{"version":1,"presets":[{"name":"a","description":${deep(2500)}}]}`, `{"version":1,"presets":[{"name":"a","match":{"labels":{"k":${'{"k":'.repeat(2500)}1${'}'.repeat(2500)}}}}]}`]) {
+      const e = rejects(text);
+      expect(e.message).toMatch(/^the preset file is nested more than 10 levels; a preset file is flat JSON/);
+      expect(e.remedy).toMatch(/docs\/presets\.md/);
+    }
+    // The deepest legitimate value (task tags) is well within the limit.
+    expect(parsePresetFile(JSON.stringify({ version: 1, presets: [{ name: 'a', task: { tags: { team: 'x' } } }] })).presets).toHaveLength(1);
+  });
+
+  it('refuses a file larger than the size limit before parsing it', () => {
+    const big = JSON.stringify({ version: 1, presets: [{ name: 'a', description: 'x'.repeat(PRESET_FILE_MAX_BYTES) }] });
+    expect(rejects(big).message).toMatch(/^the preset file is too large \(\d+ bytes, at most 1048576\)/);
   });
 
   it('resolves a role assumed from a profile to a derived source the broker understands', () => {
@@ -168,5 +184,15 @@ describe('PresetStore', () => {
     const again = new PresetStore(dir);
     expect(again.state().presets.map((p) => [p.name, p.origin])).toEqual([['orders', 'imported'], ['offline', 'imported']]);
     expect(parsePresetFile(JSON.stringify(again.export())).presets).toHaveLength(2);
+  });
+  it('refuses an import nested too deep (PresetError, a 400 for the API) and keeps what it had', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'presets-deep-'));
+    dirs.push(dir);
+    const store = new PresetStore(dir);
+    store.import(example);
+    const deep = `{"version":1,"presets":[{"name":"a","task":{"tags":${'{"a":'.repeat(2000)}"x"${'}'.repeat(2000)}}}]}`;
+    expect(() => store.import(deep)).toThrow(PresetError);
+    expect(() => store.import(deep)).toThrow(/nested more than 10 levels/);
+    expect(store.state().presets.map((p) => p.name)).toEqual(['orders', 'offline']);
   });
 });

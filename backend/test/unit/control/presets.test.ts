@@ -153,6 +153,17 @@ describe('PUT /api/presets', () => {
     expect((await presets(app)).presets).toEqual([]);
   });
 
+  it('refuses a file nested thousands of levels deep with a 400 saying why, not a 500 stack overflow', async () => {
+    const { app } = await setup();
+    const deep = `{"version": 1, "presets": [{"name": "a", "description": ${'['.repeat(2500)}${']'.repeat(2500)}}]}`;
+    for (const r of [await importText(app, deep), await request(app).put('/api/presets').send(deep).set('Content-Type', 'application/json')]) {
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/^The imported preset file is nested more than 10 levels; a preset file is flat JSON/);
+      expect(r.body.remedy).toMatch(/docs\/presets\.md/);
+    }
+    expect((await presets(app)).presets).toEqual([]);
+  });
+
   it('refuses a file that breaks the schema, naming each field', async () => {
     const { app } = await setup();
     const bad = {
@@ -176,7 +187,7 @@ describe('PUT /api/presets', () => {
     const { app } = await setup();
     const none = await request(app).put('/api/presets').send({ text: '{}' });
     expect(none.status).toBe(400);
-    expect(none.body.issues).toEqual([{ path: 'content', message: expect.any(String) }]);
+    expect(none.body.issues).toEqual([{ path: 'content', message: expect.any(String) }, { path: 'text', message: 'Unknown field "text"' }]);
     expect(none.body.remedy).toMatch(/"content"/);
     const notString = await request(app).put('/api/presets').send({ content: { version: 1, presets: [] } });
     expect(notString.status).toBe(400);
