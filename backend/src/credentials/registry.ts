@@ -1,8 +1,7 @@
-import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { BUILTIN_SOURCE_IDS, SourceInputSchema, type SourceInput, type SourceView } from '@ecs-endpoints/contract';
-import { JsonFile, type StateProblem } from '../state/json-file.ts';
+import { JsonFile, describeIssues, listEntries, type StateProblem } from '../state/json-file.ts';
 import { CredentialError } from './types.ts';
 
 /** The source every container falls back to; it follows ECS_ENDPOINTS_DEFAULT_SOURCE. */
@@ -79,9 +78,13 @@ export class SourceRegistry {
 
   constructor(opts: SourceRegistryOptions) {
     const path = join(opts.stateDir, 'sources.json');
-    this.file = new JsonFile(path, SourcesDocSchema, () => ({ version: 1 as const, sources: [] }), 0o600);
-    // A file someone created by hand with looser permissions is tightened: it may hold secrets.
-    if (existsSync(path)) chmodSync(path, 0o600);
+    // Entry by entry: one bad source is put aside alone, the others stay usable.
+    const entries = listEntries(SourcesDocSchema, 'sources', (s) => {
+      const parsed = StoredSourceSchema.safeParse(s);
+      return parsed.success ? undefined : describeIssues(parsed.error.issues);
+    }, 'id');
+    // Owner-only (JsonFile also tightens a looser file it reads): static sources hold secrets.
+    this.file = new JsonFile(path, SourcesDocSchema, () => ({ version: 1 as const, sources: [] }), { mode: 0o600, entries });
     this.defaultSpec = (opts.defaultSpec ?? 'none').trim() || 'none';
     try {
       this.defaultTarget = this.parseSpec(this.defaultSpec, false);
@@ -94,9 +97,13 @@ export class SourceRegistry {
     }
   }
 
-  /** A corrupt sources.json that was kept aside at start (the registry then started empty). */
+  /** sources.json (or some of its entries) kept aside at start, or a change that could not be saved. */
   get problem(): StateProblem | undefined {
     return this.file.problem;
+  }
+
+  get problems(): StateProblem[] {
+    return this.file.problems;
   }
 
   /** The id the `default` source currently stands for (it may not exist for `source:<id>`). */

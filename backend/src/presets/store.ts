@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { z } from 'zod';
-import { JsonFile, type StateProblem } from '../state/json-file.ts';
+import { JsonFile, listEntries, type StateProblem } from '../state/json-file.ts';
 import { log } from '../log.ts';
-import { PresetError, PresetSet, parsePresetFile, type PresetIssue } from './presets.ts';
-import type { Preset, PresetFile } from './schema.ts';
+import { PresetError, PresetSet, parsePresetFile, presetProblem, type PresetIssue } from './presets.ts';
+import { PresetFileSchema, type Preset, type PresetFile } from './schema.ts';
 
 /** What the control API shows about the presets in force. */
 export interface PresetsState {
@@ -14,8 +13,6 @@ export interface PresetsState {
   file?: { path: string; error?: string; issues?: PresetIssue[]; loadedAt?: string };
 }
 
-const Stored = z.object({ version: z.literal(1), presets: z.array(z.unknown()) });
-
 /**
  * Presets come from two places: ones imported through the UI or API (kept in the state dir), and
  * optionally a file in the team's repository (ECS_ENDPOINTS_PRESETS_FILE), watched for changes.
@@ -23,26 +20,23 @@ const Stored = z.object({ version: z.literal(1), presets: z.array(z.unknown()) }
  * On a name clash the repository file wins.
  */
 export class PresetStore extends EventEmitter<{ change: [] }> {
-  private readonly stored: JsonFile<z.infer<typeof Stored>>;
+  private readonly stored: JsonFile<PresetFile>;
   private imported: Preset[] = [];
   private fromFile: Preset[] = [];
   private fileState?: PresetsState['file'];
   private watcher?: FSWatcher;
   private set = new PresetSet([]);
-  private storedProblem?: StateProblem;
 
   constructor(
     stateDir: string,
     private readonly filePath?: string,
   ) {
     super();
-    this.stored = new JsonFile(join(stateDir, 'presets.json'), Stored, () => ({ version: 1 as const, presets: [] }));
-    this.storedProblem = this.stored.problem;
-    try {
-      this.imported = parsePresetFile(JSON.stringify(this.stored.get()), 'presets.json in the state dir').presets;
-    } catch (err) {
-      this.storedProblem = { file: this.stored.path, keptAs: this.stored.path, reason: (err as Error).message };
-    }
+    // Preset by preset: an invalid one is moved to a side file at once (before an import could
+    // overwrite it), the others stay in force.
+    const entries = listEntries(PresetFileSchema, 'presets', presetProblem, 'name');
+    this.stored = new JsonFile(join(stateDir, 'presets.json'), PresetFileSchema, () => ({ version: 1 as const, presets: [] }), { entries });
+    this.imported = this.stored.get().presets;
     if (filePath) {
       this.fileState = { path: filePath };
       this.loadFile();
@@ -51,8 +45,13 @@ export class PresetStore extends EventEmitter<{ change: [] }> {
     this.rebuild();
   }
 
+  /** presets.json (or some presets in it) kept aside at start, or an import that could not be saved. */
   get problem(): StateProblem | undefined {
-    return this.storedProblem;
+    return this.stored.problem;
+  }
+
+  get problems(): StateProblem[] {
+    return this.stored.problems;
   }
 
   get current(): PresetSet {

@@ -20,6 +20,10 @@ export class Assignments {
     return this.file.problem;
   }
 
+  get problems() {
+    return this.file.problems;
+  }
+
   get(containerName: string): string | undefined {
     return this.file.get().byName[containerName];
   }

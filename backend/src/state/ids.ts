@@ -27,6 +27,10 @@ export class PersistentIds implements IdAllocator {
     return this.file.problem;
   }
 
+  get problems() {
+    return this.file.problems;
+  }
+
   endpointId(containerId: string, declared?: string): string {
     const ids = this.file.get();
     const current = ids.endpoints[containerId];

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +185,39 @@ describe('PresetStore', () => {
     expect(again.state().presets.map((p) => [p.name, p.origin])).toEqual([['orders', 'imported'], ['offline', 'imported']]);
     expect(parsePresetFile(JSON.stringify(again.export())).presets).toHaveLength(2);
   });
+
+  it('moves invalid imported presets to a side file at start, before an import can overwrite them; the valid ones stay', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'presets-stored-'));
+    dirs.push(dir);
+    const good = { name: 'good', match: { containerName: 'web*' }, credentials: { fake: true } };
+    const badName = { name: 'bad name!', credentials: { fake: true } };
+    const leaky = { name: 'leaky', description: 'key AKIAABCDEFGHIJKLMNOP' };
+    const deep = { name: 'deep', description: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) };
+    writeFileSync(join(dir, 'presets.json'), JSON.stringify({ version: 1, presets: [badName, good, leaky, deep, good] }));
+    const store = new PresetStore(dir);
+    expect(store.state().presets.map((p) => p.name)).toEqual(['good']);
+    const p = store.problem!;
+    expect(p.reason).toMatch(/^4 entries are invalid: entry 0 \("bad name!"\): name: .*; entry 2 \("leaky"\): holds secrets .*; entry 3 \("deep"\): nested more than .*; entry 4 \("good"\): repeats name "good"/);
+    expect(p.keptAs).toMatch(/\/presets\.rejected-[^/]+\.json$/);
+    expect(statSync(p.keptAs!).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(p.keptAs!, 'utf8')).rejected.map((r: { index: number }) => r.index)).toEqual([0, 2, 3, 4]);
+    store.import(example);
+    expect(JSON.parse(readFileSync(p.keptAs!, 'utf8')).rejected[0].entry).toEqual(badName);
+    expect(new PresetStore(dir).problem).toBeUndefined();
+  });
+
+  it('keeps aside a stored presets.json whose frame is wrong, so an import does not overwrite it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'presets-stored-'));
+    dirs.push(dir);
+    const text = JSON.stringify({ version: 2, presets: [{ name: 'future' }] });
+    writeFileSync(join(dir, 'presets.json'), text);
+    const store = new PresetStore(dir);
+    expect(store.problem).toMatchObject({ reason: expect.stringMatching(/^version/), keptAs: expect.stringContaining('presets.json.corrupt-') });
+    store.import(example);
+    expect(readFileSync(store.problem!.keptAs!, 'utf8')).toBe(text);
+    expect(readdirSync(dir).sort()).toEqual(['presets.json', expect.stringMatching(/^presets\.json\.corrupt-/)]);
+  });
+
   it('refuses an import nested too deep (PresetError, a 400 for the API) and keeps what it had', () => {
     const dir = mkdtempSync(join(tmpdir(), 'presets-deep-'));
     dirs.push(dir);

@@ -137,15 +137,42 @@ describe('SourceRegistry', () => {
     writeFileSync(join(stateDir, 'sources.json'), '{"version": 1, "sources": [ {"id": "x"');
     const reg = new SourceRegistry({ stateDir });
     expect(reg.problem).toMatchObject({ file: join(stateDir, 'sources.json'), reason: expect.stringContaining('not valid JSON') });
-    expect(readFileSync(reg.problem!.keptAs, 'utf8')).toContain('"id": "x"');
+    expect(readFileSync(reg.problem!.keptAs!, 'utf8')).toContain('"id": "x"');
     expect(reg.list()).toHaveLength(3);
     reg.create({ type: 'profile', name: 'After', profile: 'p' });
     expect(readdirSync(stateDir).filter((f) => f.startsWith('sources.json.corrupt-'))).toHaveLength(1);
 
-    // A file that parses but does not validate is kept aside too.
+    // A file whose frame does not validate is kept aside too.
     const other = tempDir('ecs-state-');
-    writeFileSync(join(other, 'sources.json'), JSON.stringify({ version: 1, sources: [{ id: 'k', type: 'static', name: 'k', accessKeyId: LONG_TERM.accessKeyId }] }));
-    expect(new SourceRegistry({ stateDir: other }).problem?.reason).toMatch(/secretAccessKey/);
+    writeFileSync(join(other, 'sources.json'), JSON.stringify({ version: 2, sources: [] }));
+    expect(new SourceRegistry({ stateDir: other }).problem).toMatchObject({ reason: expect.stringMatching(/^version/), keptAs: expect.stringContaining('sources.json.corrupt-') });
+  });
+
+  it('loads the valid sources of a file with bad entries, and moves only the bad ones to an owner-only side file', () => {
+    const stateDir = tempDir('ecs-state-');
+    const path = join(stateDir, 'sources.json');
+    const good = { id: 'dev', type: 'profile', name: 'Dev', profile: 'dev' };
+    const keys = { id: 'keys', type: 'static', name: 'Keys', ...LONG_TERM };
+    const noSecret = { id: 'k', type: 'static', name: 'k', accessKeyId: LONG_TERM.accessKeyId };
+    const twin = { ...keys, name: 'Keys again' };
+    writeFileSync(path, JSON.stringify({ version: 1, sources: [good, noSecret, keys, 'nonsense', twin] }));
+    const reg = new SourceRegistry({ stateDir });
+    expect(reg.list().map((s) => s.id)).toEqual(['none', 'fake', 'default', 'dev', 'keys']);
+    expect(reg.record('keys')).toMatchObject({ input: { secretAccessKey: LONG_TERM.secretAccessKey, name: 'Keys' } });
+    const p = reg.problem!;
+    expect(p.reason).toMatch(/^3 entries are invalid: entry 1 \("k"\): .*secretAccessKey.*; entry 3: .*; entry 4 \("keys"\): repeats id "keys" of an earlier entry$/);
+    expect(p.message).toContain('the others loaded');
+    expect(p.keptAs).toMatch(/\/sources\.rejected-[^/]+\.json$/);
+    expect(statSync(p.keptAs!).mode & 0o777).toBe(0o600);
+    const side = JSON.parse(readFileSync(p.keptAs!, 'utf8'));
+    expect(side.rejected.map((r: { index: number; entry: unknown }) => [r.index, r.entry])).toEqual([[1, noSecret], [3, 'nonsense'], [4, twin]]);
+    // sources.json now holds the valid entries only; the next start is clean.
+    expect(JSON.parse(readFileSync(path, 'utf8')).sources).toEqual([good, keys]);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const again = new SourceRegistry({ stateDir });
+    expect(again.problem).toBeUndefined();
+    expect(again.list().map((s) => s.id)).toContain('keys');
+    expect(readdirSync(stateDir).filter((f) => f.startsWith('sources.rejected-'))).toHaveLength(1);
   });
 
   it('resolves specs', () => {

@@ -1,0 +1,38 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createControlApp } from '../../src/control/app.ts';
+import { lightBackend, onCleanup, tempDir } from './control/helpers.ts';
+
+const FILES = ['ids.json', 'assignments.json', 'ecs-mode.json', 'sources.json', 'presets.json'];
+
+async function statusOf(stateDir: string) {
+  const { backend } = await lightBackend({ stateDir });
+  const app = createControlApp(backend, {});
+  onCleanup(() => app.dispose());
+  const r = await request(app).get('/api/status');
+  return { backend, r };
+}
+
+describe('the backend over a broken state dir', () => {
+  it('starts, answers the control API and reports each state file that was a directory', async () => {
+    const stateDir = tempDir('ecs-state-');
+    for (const f of FILES) mkdirSync(join(stateDir, f));
+    const { backend, r } = await statusOf(stateDir);
+    expect(r.status).toBe(200);
+    const ids = backend.problems().map((p) => p.id);
+    expect(ids).toEqual(expect.arrayContaining(['state-ids', 'state-assignments', 'state-ecs-mode', 'state-sources', 'presets-state']));
+  });
+
+  it('starts, answers the control API and reports the problem when the state dir cannot even be created', async () => {
+    const blocker = join(tempDir('ecs-state-'), 'file');
+    writeFileSync(blocker, '');
+    const { backend, r } = await statusOf(join(blocker, 'state'));
+    expect(r.status).toBe(200);
+    expect(backend.problems().filter((p) => p.id.startsWith('state-') || p.id === 'presets-state')).toHaveLength(5);
+    // Changes are kept in memory.
+    backend.sources.create({ type: 'profile', name: 'Dev', profile: 'dev' });
+    expect(backend.sources.get('dev')).toBeDefined();
+  });
+});
