@@ -1,10 +1,12 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { AssignSourceSchema, EnableEcsSchema, type ApiError } from '@ecs-endpoints/contract';
 import type { Backend } from '../app.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 import { changeEcsMode } from './ecs.ts';
-import { HttpError, badInput, toHttpError } from './errors.ts';
+import { HttpError, toHttpError } from './errors.ts';
 import { loopbackGuard } from './guard.ts';
+import { parseBody, presetFileText, sourceBody, takesNoBody, takesNothing, takesQuery } from './input.ts';
 import { LiveHub, type LiveOptions } from './live.ts';
 import { listProfiles } from './profiles.ts';
 import { uiRouter } from './ui.ts';
@@ -33,25 +35,6 @@ const MAX_REQUEST_LOG_LIMIT = 1000;
 /** The name an exported preset file is saved under (what the team commits to its repository). */
 export const PRESETS_EXPORT_FILENAME = 'ecs-endpoints.presets.json';
 
-/**
- * The preset file's text from a PUT /api/presets body: `{"content": "<the file as text>"}` (what the
- * UI sends, so the file is checked exactly as the user picked or pasted it), or, for curl, the
- * preset file itself as the JSON body (`-d @ecs-endpoints.presets.json`).
- */
-function presetFileText(body: unknown): string {
-  if (body && typeof body === 'object' && !Array.isArray(body)) {
-    const o = body as Record<string, unknown>;
-    if (typeof o.content === 'string' && Object.keys(o).length === 1) return o.content;
-    if ('version' in o || 'presets' in o) return JSON.stringify(o);
-  }
-  throw new HttpError(
-    400,
-    'The preset import needs the file\'s text in "content".',
-    'Send {"content": "<the preset file as text>"} (or the preset file itself as the JSON body).',
-    [{ path: 'content', message: 'Expected the preset file as a string.' }],
-  );
-}
-
 /** Find a listed container by full id, name, or unique id prefix (6+ characters), or answer 404. */
 function findContainer(b: Backend, ref: string): ContainerRecord {
   const listed = [...b.index.all()].filter((r) => isListed(b, r));
@@ -66,17 +49,6 @@ function findContainer(b: Backend, ref: string): ContainerRecord {
     throw new HttpError(503, 'The Docker Engine is not reachable, so containers are unknown.', 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.');
   }
   throw new HttpError(404, `There is no container "${ref}".`, 'Reload the list of containers; it may have been removed or recreated with a new id.');
-}
-
-function requireBody(req: Request, example: string): unknown {
-  if (req.body === undefined) {
-    throw new HttpError(
-      400,
-      'The request has no JSON body.',
-      `Send a JSON body like ${example} with the header Content-Type: application/json.`,
-    );
-  }
-  return req.body;
 }
 
 /**
@@ -107,26 +79,23 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
   });
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
 
-  api.get('/status', (_req, res) => {
+  api.get('/status', takesNothing, (_req, res) => {
     res.json(statusView(b));
   });
 
-  api.get('/containers', (_req, res) => {
+  api.get('/containers', takesNothing, (_req, res) => {
     res.json(containerViews(b));
   });
 
-  api.post('/containers/:id/ecs', async (req, res) => {
+  api.post('/containers/:id/ecs', takesQuery(), async (req, res) => {
     const r = findContainer(b, String(req.params.id));
-    const parsed = EnableEcsSchema.strict().safeParse(requireBody(req, '{"enabled": true, "recreate": true}'));
-    if (!parsed.success) throw badInput(parsed.error, 'The ECS mode change', '{"enabled": true} or {"enabled": true, "recreate": true}');
-    res.json(await changeEcsMode(b, r, parsed.data));
+    const input = parseBody(req, EnableEcsSchema.strict(), 'The ECS mode change', '{"enabled": true} or {"enabled": true, "recreate": true}');
+    res.json(await changeEcsMode(b, r, input));
   });
 
-  api.put('/containers/:id/source', (req, res) => {
+  api.put('/containers/:id/source', takesQuery(), (req, res) => {
     const r = findContainer(b, String(req.params.id));
-    const parsed = AssignSourceSchema.strict().safeParse(requireBody(req, '{"sourceId": "fake"}'));
-    if (!parsed.success) throw badInput(parsed.error, 'The source assignment', '{"sourceId": "fake"} or {"sourceId": null}');
-    const { sourceId } = parsed.data;
+    const { sourceId } = parseBody(req, AssignSourceSchema.strict(), 'The source assignment', '{"sourceId": "fake"} or {"sourceId": null}');
     if (sourceId !== null && !b.sources.get(sourceId)) {
       const ids = b.sources.list().map((s) => s.id);
       throw new HttpError(400, `There is no source "${sourceId}".`, `Choose one of: ${ids.join(', ')} (GET /api/sources), or create it first.`, [
@@ -138,25 +107,25 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
     res.json({ container: containerView(b, b.index.get(r.id) ?? r) });
   });
 
-  api.get('/sources', (_req, res) => {
+  api.get('/sources', takesNothing, (_req, res) => {
     res.json(sourceViews(b));
   });
 
-  api.post('/sources', (req, res) => {
-    const created = b.sources.create(requireBody(req, '{"type": "profile", "name": "Dev", "profile": "dev"}'));
+  api.post('/sources', takesQuery(), (req, res) => {
+    const created = b.sources.create(sourceBody(req));
     live.sourcesChanged();
     res.status(201).location(`/api/sources/${encodeURIComponent(created.id)}`).json(sourceView(b, created.id) ?? created);
   });
 
-  api.put('/sources/:id', (req, res) => {
+  api.put('/sources/:id', takesQuery(), (req, res) => {
     const id = String(req.params.id);
-    const updated = b.sources.update(id, requireBody(req, '{"type": "profile", "name": "Dev", "profile": "dev"}'));
+    const updated = b.sources.update(id, sourceBody(req));
     b.broker.invalidate(id);
     live.sourcesChanged();
     res.json(sourceView(b, updated.id) ?? updated);
   });
 
-  api.delete('/sources/:id', (req, res) => {
+  api.delete('/sources/:id', takesNothing, (req, res) => {
     const id = String(req.params.id);
     b.sources.delete(id);
     b.broker.invalidate(id);
@@ -165,17 +134,17 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
     res.status(204).end();
   });
 
-  api.post('/sources/:id/test', async (req, res) => {
+  api.post('/sources/:id/test', takesNothing, async (req, res) => {
     const id = String(req.params.id);
     if (!b.sources.get(id)) throw new HttpError(404, `There is no source "${id}".`, 'Reload the list of sources; it may have been deleted.');
     res.json(await b.broker.test(id));
   });
 
-  api.get('/profiles', async (_req, res) => {
+  api.get('/profiles', takesNothing, async (_req, res) => {
     res.json(await listProfiles(b.broker.awsConfigFiles));
   });
 
-  api.get('/requests', (req, res) => {
+  api.get('/requests', takesQuery({ limit: z.unknown().optional() }, 'GET /api/requests?limit=50'), takesNoBody, (req, res) => {
     const raw = req.query.limit;
     let limit = 200;
     if (raw !== undefined) {
@@ -187,27 +156,28 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
     res.json(b.requests.list(limit));
   });
 
-  api.get('/presets', (_req, res) => {
+  api.get('/presets', takesNothing, (_req, res) => {
     res.json(presetsView(b));
   });
 
-  api.put('/presets', (req, res) => {
+  api.put('/presets', takesQuery(), (req, res) => {
     // Throws PresetError (400 with issues) when the file is refused; then nothing changes. On
     // success the store's change event tells live clients (LiveHub) and rebuilds the task model.
-    b.presets.import(presetFileText(requireBody(req, '{"content": "{\\"version\\": 1, \\"presets\\": []}"}')));
+    b.presets.import(presetFileText(req));
     res.json(presetsView(b));
   });
 
-  api.get('/presets/export', (_req, res) => {
+  api.get('/presets/export', takesNothing, (_req, res) => {
     res.set('Content-Disposition', `attachment; filename="${PRESETS_EXPORT_FILENAME}"`);
     res.type('application/json').send(JSON.stringify(b.presets.export(), null, 2) + '\n');
   });
 
-  api.get('/presets/schema', (_req, res) => {
+  api.get('/presets/schema', takesNothing, (_req, res) => {
     res.type('application/schema+json').send(JSON.stringify(presetJsonSchema(), null, 2) + '\n');
   });
 
-  api.get('/events', live.handle);
+  // The token may come in the query (EventSource sends no headers); the guard checks it.
+  api.get('/events', takesQuery({ token: z.unknown().optional() }, 'GET /api/events?token=<token>'), takesNoBody, live.handle);
 
   api.use((req, _res, next) => {
     next(new HttpError(404, `There is no control API route ${req.method} /api${req.path}.`, 'See docs/api.md for the routes.'));

@@ -22,11 +22,37 @@ export class HttpError extends Error {
   }
 }
 
-/** A 400 from a zod validation error, naming each field and what is wrong with it. */
-export function badInput(err: ZodError, what: string, example: string): HttpError {
-  const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  return new HttpError(400, `${what} is not valid: ${text}.`, `Send a JSON body like ${example}.`, issues);
+/**
+ * A 400 from a zod validation error, naming each field and what is wrong with it. `fix` is the
+ * remedy's sentence; `noun` names what a key is (a body's field or a query parameter). Strict
+ * schemas report an object's unknown keys in one issue: each gets its own here, at its own path,
+ * and the remedy starts by saying to remove them.
+ */
+export function badInput(err: ZodError, what: string, fix: string, noun: 'field' | 'query parameter' = 'field'): HttpError {
+  const unknown: string[] = [];
+  const issues: { path: string; message: string }[] = [];
+  const parts: string[] = [];
+  for (const i of err.issues) {
+    if (i.code === 'unrecognized_keys') {
+      for (const key of i.keys) {
+        const path = [...i.path, key].join('.');
+        unknown.push(`"${path}"`);
+        issues.push({ path, message: `Unknown ${noun} "${path}"` });
+        parts.push(`Unknown ${noun} "${path}"`);
+      }
+    } else {
+      const path = i.path.join('.');
+      issues.push({ path, message: i.message });
+      // Without its full stop: the parts are joined into one sentence.
+      const message = i.message.replace(/\.$/, '');
+      parts.push(path ? `${path}: ${message}` : message);
+    }
+  }
+  const text = parts.join('; ');
+  const remedy = unknown.length
+    ? `Remove ${unknown.join(', ')} (${unknown.length === 1 ? `there is no such ${noun}` : `there are no such ${noun}s`}). ${fix}`
+    : fix;
+  return new HttpError(400, `${what} is not valid: ${text}.`, remedy, issues);
 }
 
 const CREDENTIAL_STATUS: Partial<Record<CredentialError['code'], number>> = {

@@ -361,3 +361,69 @@ describe('humanDuration', () => {
     expect(humanDuration(3 * 86_400_000)).toBe('3 days');
   });
 });
+
+describe('unknown fields (audit 8, finding 14)', () => {
+  /** A 400 in the API's error shape that names `field` in the error, in issues and in the remedy. */
+  function expectUnknown(r: request.Response, field: string): void {
+    expect(r.status, r.text).toBe(400);
+    expect(Object.keys(r.body).sort()).toEqual(['error', 'issues', 'remedy']);
+    expect(r.body.error).toContain(`Unknown field "${field}"`);
+    expect(r.body.issues).toContainEqual({ path: field, message: `Unknown field "${field}"` });
+    expect(r.body.remedy).toMatch(new RegExp(`^Remove "${field}"`));
+  }
+
+  it('refuses POST /api/sources and PUT /api/sources/:id with a field the source type does not have, and changes nothing', async () => {
+    const { app, backend } = await setup();
+    const created = await request(app).post('/api/sources').send({ type: 'profile', name: 'Dev', profile: 'dev', colour: 'red' });
+    expectUnknown(created, 'colour');
+    expect(created.body.remedy).toContain('{"type": "profile", "name": "Dev", "profile": "dev"}');
+    expect(backend.sources.list().map((s) => s.name)).not.toContain('Dev');
+    // A field of another source type is unknown too (roleArn is not a profile source's).
+    expectUnknown(await request(app).post('/api/sources').send({ type: 'profile', name: 'Dev', profile: 'dev', roleArn: 'arn:aws:iam::123456789012:role/x' }), 'roleArn');
+    // Every problem at once: the unknown field and the invalid one.
+    const both = await request(app).post('/api/sources').send({ type: 'fake', name: '', extra: 1 });
+    expect(both.status).toBe(400);
+    expect(both.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['extra', 'name']);
+
+    expect((await request(app).post('/api/sources').send({ type: 'profile', name: 'Dev', profile: 'dev' })).status).toBe(201);
+    expectUnknown(await request(app).put('/api/sources/dev').send({ type: 'profile', name: 'Dev', profile: 'prod', region: 'eu-west-1' }), 'region');
+    expect(backend.sources.get('dev')).toMatchObject({ settings: { profile: 'dev' } });
+  });
+
+  it('names an unknown field of the ECS mode change and of the source assignment', async () => {
+    const { app, docker, backend } = await setup();
+    const c = docker.add({ name: 'svc' });
+    await until(() => backend.index.get(c.Id), 3000, 'indexed');
+    expectUnknown(await request(app).post(`/api/containers/${c.Id}/ecs`).send({ enabled: true, recreat: true }), 'recreat');
+    expect(backend.model.byContainerId.has(c.Id)).toBe(false);
+    expectUnknown(await request(app).put(`/api/containers/${c.Id}/source`).send({ sourceId: 'fake', container: 'svc' }), 'container');
+    expect(backend.assignments.get('svc')).toBeUndefined();
+  });
+
+  it('names an unknown field next to the preset file text', async () => {
+    const { app, backend } = await setup();
+    const r = await request(app).put('/api/presets').send({ content: '{"version": 1, "presets": []}', format: 'json' });
+    expectUnknown(r, 'format');
+    expect(backend.presets.state().presets).toEqual([]);
+  });
+
+  it('refuses a body on routes that take none, and query parameters a route does not take', async () => {
+    const { app, backend } = await setup();
+    expect((await request(app).post('/api/sources').send({ type: 'fake', name: 'Mine' })).status).toBe(201);
+    expectUnknown(await request(app).post('/api/sources/mine/test').send({ verbose: true }), 'verbose');
+    expectUnknown(await request(app).delete('/api/sources/mine').send({ force: true }), 'force');
+    expect(backend.sources.get('mine')).toBeDefined();
+    // An empty object is no input at all.
+    expect((await request(app).post('/api/sources/mine/test').send({})).status).toBe(200);
+
+    const typo = await request(app).get('/api/requests?limt=5');
+    expect(typo.status).toBe(400);
+    expect(typo.body.error).toContain('Unknown query parameter "limt"');
+    expect(typo.body.issues).toEqual([{ path: 'limt', message: 'Unknown query parameter "limt"' }]);
+    expect(typo.body.remedy).toMatch(/^Remove "limt"/);
+    expect((await request(app).get('/api/status?verbose=1')).status).toBe(400);
+    expect((await request(app).post('/api/sources?dryRun=1').send({ type: 'fake', name: 'Dry' })).status).toBe(400);
+    expect(backend.sources.list().map((s) => s.name)).not.toContain('Dry');
+    expect((await request(app).get('/api/requests?limit=5')).status).toBe(200);
+  });
+});
