@@ -11,7 +11,7 @@ import { ManagedNetwork, NetworkError, joinBlocker } from './docker/network.ts';
 import { StatsCache } from './docker/stats.ts';
 import { AddressGuard } from './docker/address-guard.ts';
 import { CallerIdentity } from './docker/caller-identity.ts';
-import { HelperContainerRunner, localRunner } from './docker/guard/runner.ts';
+import { FirstWorkingRunner, HelperContainerRunner, localRunner } from './docker/guard/runner.ts';
 import { DataPlane } from './endpoints/data-plane.ts';
 import { dataPlaneServer, introspectionServer, listen } from './endpoints/http.ts';
 import { RequestLog } from './endpoints/request-log.ts';
@@ -106,10 +106,12 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       topology: config.topology,
     });
     this.stats = new StatsCache(() => this.index.docker);
-    // Root on the host applies the rules itself; an unprivileged backend in a container (Docker
-    // Desktop, `docker run` standalone) asks a short-lived privileged helper container.
-    const local = config.topology === 'host' && (process.getuid?.() === 0 || !runningInContainer());
-    this.guard = new AddressGuard(local ? localRunner : new HelperContainerRunner(() => this.index.docker, config.self), {
+    // Root on the host applies the rules itself; a backend in a container (Docker Desktop, `docker
+    // run` standalone) asks a short-lived helper container with the host's namespaces.
+    const helper = () => new HelperContainerRunner(() => this.index.docker, config.self);
+    const runner =
+      config.topology === 'container' ? helper() : runningInContainer() ? new FirstWorkingRunner([localRunner, helper()]) : localRunner;
+    this.guard = new AddressGuard(runner, {
       network: config.network,
       bridge: () => this.network.bridge,
       reserved: [config.gateway],
@@ -286,13 +288,11 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
         remedy: 'Use AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<id> (switching ECS mode on from the UI sets it), or run the backend where it can manage the bridge: as root with nftables installed (standalone), or in Docker Desktop.',
       });
     }
-    for (const [what, problem] of [['assignments', this.assignments.problem], ['sources', this.sources.problem], ['ecs-mode', this.ecsChoices.problem]] as const) {
-      if (problem) p.push({ id: `state-${what}`, severity: 'warning', message: `The ${what} file was unreadable (${problem.reason}) and was kept aside as ${problem.keptAs}.`, remedy: `Fix or remove the kept copy; ${what} start empty until then.` });
+    // Each store says what happened to its file and what to do (kept aside, rejected entries, unwritable).
+    for (const [what, store] of [['assignments', this.assignments], ['sources', this.sources], ['ecs-mode', this.ecsChoices], ['ids', this.ids]] as const) {
+      store.problems.forEach((problem, i) => p.push({ id: `state-${what}${i ? `-${i}` : ''}`, severity: 'warning', message: problem.message, remedy: problem.remedy }));
     }
     p.push(...this.presetProblems());
-    if (this.ids.problem) {
-      p.push({ id: 'state-ids', severity: 'warning', message: `A state file was unreadable (${this.ids.problem.reason}) and was kept aside as ${this.ids.problem.keptAs}.`, remedy: 'Endpoint ids were regenerated; restart containers that cached their metadata URL.' });
-    }
     return p;
   }
 
@@ -303,7 +303,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
     if (st.file?.error) {
       out.push({ id: 'presets-file', severity: 'warning', message: `Presets from ${st.file.path} were not (re)loaded: ${st.file.error}`, remedy: st.file.loadedAt ? 'The last good version stays in force; fix the file and save it again.' : 'Fix the file and save it; it is reloaded automatically.' });
     }
-    if (this.presets.problem) out.push({ id: 'presets-state', severity: 'warning', message: `Imported presets could not be read: ${this.presets.problem.reason}`, remedy: 'Import the preset file again.' });
+    this.presets.problems.forEach((problem, i) => out.push({ id: `presets-state${i ? `-${i}` : ''}`, severity: 'warning', message: problem.message, remedy: problem.remedy }));
     for (const preset of st.presets) {
       const spec = credentialsSpec(preset);
       if (!spec) continue;

@@ -21,12 +21,45 @@ export const localRunner: GuardRunner = {
   remove: (plan) => removeGuard(plan.table),
 };
 
+/**
+ * Tries each runner until one applies, then keeps it: a root backend in a container on the host
+ * network (standalone `docker run`) lacks NET_ADMIN and the host's processes, the helper has both.
+ */
+export class FirstWorkingRunner implements GuardRunner {
+  private chosen?: GuardRunner;
+
+  constructor(private readonly runners: GuardRunner[]) {}
+
+  get where(): string {
+    return (this.chosen ?? this.runners[0]!).where;
+  }
+
+  async apply(plan: GuardPlan): Promise<GuardOutcome> {
+    if (this.chosen) return this.chosen.apply(plan);
+    const reasons: string[] = [];
+    for (const r of this.runners) {
+      try {
+        const out = await r.apply(plan);
+        this.chosen = r;
+        return out;
+      } catch (err) {
+        reasons.push(`${r.where}: ${(err as Error).message}`);
+      }
+    }
+    throw new Error(reasons.join('; '));
+  }
+
+  remove(plan: GuardPlan): Promise<void> {
+    return (this.chosen ?? this.runners[0]!).remove(plan);
+  }
+}
+
 export const HELPER_LABEL = 'ecs-endpoints.helper';
 
 /**
  * Container topology (Docker Desktop's VM, `docker run` standalone): the backend is unprivileged in
  * its own namespaces, so each change runs this image's guard-helper.js in a short-lived container
- * with the host's network and process namespaces and the privileges nft needs. Nothing stays running.
+ * with the host's network and process namespaces and the capabilities nft needs. Nothing stays running.
  */
 export class HelperContainerRunner implements GuardRunner {
   readonly where = 'a helper container';
@@ -54,7 +87,9 @@ export class HelperContainerRunner implements GuardRunner {
       Cmd: [verb, Buffer.from(JSON.stringify(plan)).toString('base64')],
       User: '0:0',
       Labels: { [HELPER_LABEL]: 'address-guard' },
-      HostConfig: { NetworkMode: 'host', PidMode: 'host', Privileged: true, AutoRemove: false },
+      // NET_ADMIN for nft in the host's network namespace, SYS_PTRACE to read containers'
+      // /proc/<pid>/root; nothing more (not --privileged).
+      HostConfig: { NetworkMode: 'host', PidMode: 'host', CapAdd: ['NET_ADMIN', 'SYS_PTRACE'], AutoRemove: false },
     });
     try {
       const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { readableEnded: boolean };
