@@ -121,6 +121,8 @@ export class PresetStore extends EventEmitter<{ change: [] }> {
           this.rebuild();
         }, 100);
       });
+      // The folder removed or unmounted: an unhandled 'error' would end the process.
+      this.watcher.on('error', (err) => log.warn('presets: stopped watching the file; restart to pick up changes', { path: this.filePath, error: err.message }));
     } catch (err) {
       log.warn('presets: cannot watch the file; restart to pick up changes', { path: this.filePath, error: (err as Error).message });
     }
