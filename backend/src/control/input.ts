@@ -5,6 +5,7 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { SourceInputSchema } from '@ecs-endpoints/contract';
+import { assertShallow } from '../presets/presets.ts';
 import { HttpError, badInput } from './errors.ts';
 
 /** The route as declared, e.g. `POST /api/sources/:id/test` (route middleware runs after matching). */
@@ -99,6 +100,8 @@ export function presetFileText(req: Request): string {
   const example = '{"content": "{\\"version\\": 1, \\"presets\\": []}"}';
   const body = requireBody(req, example);
   if (body && typeof body === 'object' && !Array.isArray(body) && !('content' in body) && ('version' in body || 'presets' in body)) {
+    // Before stringify, which recurses: a body nested thousands deep would overflow it (a 500).
+    assertShallow(body, 'The imported preset file');
     return JSON.stringify(body);
   }
   const parsed = ImportPresetsSchema.safeParse(body);

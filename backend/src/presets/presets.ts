@@ -73,6 +73,13 @@ export function presetProblem(raw: unknown): string | undefined {
   return parsed.success ? undefined : parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
+/** Refuse a value nested deeper than a preset file can be, before anything recursive touches it. */
+export function assertShallow(raw: unknown, origin = 'the preset file'): void {
+  if (deeperThan(raw, PRESET_FILE_MAX_DEPTH)) {
+    throw new PresetError(`${origin} is ${TOO_DEEP}.`, [], 'Check that this is the preset file; the format is in docs/presets.md and docs/preset.schema.json.');
+  }
+}
+
 /** Parse and validate a preset file's text. Throws PresetError with every problem and its path. */
 export function parsePresetFile(text: string, origin = 'the preset file'): PresetFile {
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -85,9 +92,7 @@ export function parsePresetFile(text: string, origin = 'the preset file'): Prese
   } catch (err) {
     throw new PresetError(`${origin} is not valid JSON: ${(err as Error).message}`, [], 'Check the file with a JSON linter; see docs/presets.md for the format.');
   }
-  if (deeperThan(raw, PRESET_FILE_MAX_DEPTH)) {
-    throw new PresetError(`${origin} is ${TOO_DEEP}.`, [], 'Check that this is the preset file; the format is in docs/presets.md and docs/preset.schema.json.');
-  }
+  assertShallow(raw, origin);
   const secrets = findSecrets(raw);
   if (secrets.length) {
     throw new PresetError(
