@@ -273,7 +273,7 @@ describe('in the container topology, as inside Docker Desktop', () => {
     const r = await get({ socketPath: control }, '/api/status');
     expect(r.type).toMatch(/^application\/json/);
     const status = JSON.parse(r.body) as StatusView;
-    expect(status).toMatchObject({ topology: 'container', network: { name: net, ready: true }, endpoint: { address: `${prefix}.2`, listening: true }, docker: { connected: true } });
+    expect(status).toMatchObject({ topology: 'container', network: { name: net, ready: true }, endpoint: { address: `${prefix}.2`, listening: true }, docker: { connected: true }, addressGuard: { state: 'enforced' } });
   });
 });
 
