@@ -10,6 +10,9 @@ import { toRecord } from './records.ts';
 /** Container event actions that change what we know about a container (exec_*, attach, top… don't). */
 const RELEVANT = /^(create|start|restart|die|stop|kill|destroy|rename|update|pause|unpause|oom|health_status)/;
 
+/** A cap on remembered destroys, should a read never return. */
+const MAX_TOMBSTONES = 10_000;
+
 export interface IndexEvents {
   /** Containers changed (ids of the ones that did; all of them after a resync). */
   change: [ids: string[]];
@@ -31,6 +34,18 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
   private flushScheduled = false;
   private reconnectTimer?: NodeJS.Timeout;
   private backoffMs: number;
+  /**
+   * Reads (inspects, listings) and destroys are ordered on one clock, so that a read answered
+   * after a later destroy or a later read cannot put back what it saw (a container shown as
+   * "removing" until a restart).
+   */
+  private clock = 0;
+  /** When the read that produced each record started. */
+  private readAt = new Map<string, number>();
+  /** Destroyed ids and when, kept only while a read that started before could still land. */
+  private destroyed = new Map<string, number>();
+  /** Start times of reads in flight, oldest first. */
+  private inFlight = new Set<number>();
   connected = false;
   lastError?: string;
   /** Completed full resyncs; tests and pruning use it. */
@@ -80,7 +95,7 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
 
   /** Re-read one container now (after we changed it ourselves), without waiting for its event. */
   async refresh(id: string): Promise<ContainerRecord | undefined> {
-    await this.inspectInto(id);
+    await this.read(id, false);
     this.emit('change', [id]);
     return this.records.get(id);
   }
@@ -148,6 +163,10 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
     if (!id) return;
     if (action === 'destroy') {
       this.pending.delete(id);
+      this.destroyed.delete(id);
+      this.destroyed.set(id, ++this.clock);
+      this.pruneDestroyed();
+      this.readAt.delete(id);
       if (this.records.delete(id)) this.emit('change', [id]);
       return;
     }
@@ -163,39 +182,79 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
     this.flushScheduled = false;
     const ids = [...this.pending];
     this.pending.clear();
-    await Promise.all(ids.map((id) => this.inspectInto(id)));
+    await Promise.all(ids.map((id) => this.read(id, false)));
     this.emit('change', ids);
   }
 
-  private async inspectInto(id: string): Promise<void> {
+  private beginRead(): number {
+    const t = ++this.clock;
+    this.inFlight.add(t);
+    return t;
+  }
+
+  private endRead(t: number): void {
+    this.inFlight.delete(t);
+    this.pruneDestroyed();
+  }
+
+  /** A destroy matters only to reads that started before it; forget the others. */
+  private pruneDestroyed(): void {
+    const oldest = this.inFlight.values().next().value ?? Infinity;
+    for (const [id, at] of this.destroyed) {
+      if (at > oldest && this.destroyed.size <= MAX_TOMBSTONES) break;
+      this.destroyed.delete(id);
+    }
+  }
+
+  /** Store what a read started at `t` saw (undefined: no such container), unless it is stale. */
+  private put(id: string, t: number, info?: Docker.ContainerInspectInfo): void {
+    if ((this.destroyed.get(id) ?? 0) > t || (this.readAt.get(id) ?? 0) > t) return;
+    if (info) {
+      this.records.set(id, toRecord(info));
+      this.readAt.set(id, t);
+    } else {
+      this.records.delete(id);
+      this.readAt.delete(id);
+    }
+  }
+
+  /** Inspect one container into the index; a 404 removes it. Other errors: thrown if `rethrow`. */
+  private async read(id: string, rethrow: boolean): Promise<void> {
+    const t = this.beginRead();
     try {
       const info = await this.docker.getContainer(id).inspect();
-      this.records.set(info.Id, toRecord(info));
+      this.put(info.Id, t, info);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) this.records.delete(id);
+      if ((err as { statusCode?: number }).statusCode === 404) this.put(id, t);
+      else if (rethrow) throw err;
       else log.warn('docker: inspect failed', { id, error: (err as Error).message });
+    } finally {
+      this.endRead(t);
     }
   }
 
   private async resync(): Promise<void> {
-    const list = await this.docker.listContainers({ all: true });
-    const next = new Map<string, ContainerRecord>();
-    const queue = list.map((c) => c.Id);
-    // Bounded concurrency: a host with hundreds of containers should not open hundreds of sockets.
-    await Promise.all(
-      Array.from({ length: Math.min(8, queue.length) }, async () => {
-        for (let id = queue.shift(); id; id = queue.shift()) {
-          try {
-            const info = await this.docker.getContainer(id).inspect();
-            next.set(info.Id, toRecord(info));
-          } catch (err) {
-            if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-          }
-        }
-      }),
-    );
-    this.records = next;
-    this.syncs++;
-    this.emit('change', [...next.keys()]);
+    const listedAt = this.beginRead();
+    try {
+      const list = await this.docker.listContainers({ all: true });
+      const listed = new Set(list.map((c) => c.Id));
+      const queue = [...listed];
+      // Bounded concurrency: a host with hundreds of containers should not open hundreds of sockets.
+      await Promise.all(
+        Array.from({ length: Math.min(8, queue.length) }, async () => {
+          for (let id = queue.shift(); id; id = queue.shift()) await this.read(id, true);
+        }),
+      );
+      // Gone: not listed, unless a read that started after the listing (an event's) found it.
+      const gone = [...this.records.keys()].filter((id) => !listed.has(id) && (this.readAt.get(id) ?? 0) < listedAt);
+      for (const id of gone) {
+        this.records.delete(id);
+        this.readAt.delete(id);
+      }
+      this.syncs++;
+      this.emit('change', [...this.records.keys(), ...gone]);
+    } finally {
+      this.endRead(listedAt);
+    }
   }
 }
