@@ -84,7 +84,10 @@ export async function applyGuard(plan: GuardPlan): Promise<GuardOutcome> {
       }
     }),
   );
-  await runNft(guardScript(plan.table, bindings));
+  const ports = await readdir(`/sys/class/net/${plan.bridge}/brif`).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`the bridge ${plan.bridge} of the network is not on this machine (${err.code ?? err.message})`);
+  });
+  await runNft(guardScript(plan.table, bindings, ports));
   return out;
 }
 

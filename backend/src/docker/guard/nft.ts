@@ -30,7 +30,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * A script that replaces the table atomically (one nft transaction: a frame never sees a moment
  * without rules, and a failed script changes nothing).
  */
-export function guardScript(table: string, bindings: PortBinding[]): string {
+export function guardScript(table: string, bindings: PortBinding[], bridgePorts: string[]): string {
   const ips = new Set<string>();
   const owners: string[] = [];
   const macs = new Set<string>();
@@ -46,6 +46,7 @@ export function guardScript(table: string, bindings: PortBinding[]): string {
     if (!macs.has(mac)) macPorts.push(`${mac} . "${b.port}"`);
     macs.add(mac);
   }
+  for (const p of bridgePorts) if (!IFNAME.test(p)) throw new Error(`not an interface name: ${p}`);
   const elements = (list: Iterable<string>) => {
     const items = [...list];
     return items.length ? ` elements = { ${items.join(', ')} };` : '';
@@ -54,12 +55,16 @@ export function guardScript(table: string, bindings: PortBinding[]): string {
     `add table bridge ${table}`,
     `delete table bridge ${table}`,
     `table bridge ${table} {`,
+    `  set ports { type ifname;${elements(bridgePorts.map((p) => `"${p}"`))} }`,
     `  set ips { type ipv4_addr;${elements(ips)} }`,
     `  set owners { type ipv4_addr . ifname . ether_addr;${elements(owners)} }`,
     `  set macs { type ether_addr;${elements(macs)} }`,
     `  set macports { type ether_addr . ifname;${elements(macPorts)} }`,
     `  chain prerouting {`,
     `    type filter hook prerouting priority -300; policy accept;`,
+    // Only frames entering from our bridge's ports: another bridge may reuse these addresses later
+    // (a table left by a backend that was killed must not cut off the next network on the subnet).
+    `    iifname != @ports accept`,
     // A bound MAC from another port would teach the bridge to send the owner's frames there.
     `    ether saddr @macs ether saddr . iifname != @macports counter drop`,
     `    ether type ip ip saddr @ips ip saddr . iifname . ether saddr != @owners counter drop`,

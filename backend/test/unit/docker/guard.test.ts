@@ -11,9 +11,12 @@ describe('the anti-spoofing ruleset', () => {
       { ip: '169.254.170.2' },
       { ip: '169.254.170.130', port: 'veth1a2b3c', mac: '02:42:A9:FE:AA:82' },
       { ip: '169.254.170.131', port: 'veth4d5e6f', mac: '02:42:a9:fe:aa:83' },
-    ]);
+    ], ['veth1a2b3c', 'veth4d5e6f', 'vethnew']);
     const lines = s.split('\n');
     expect(lines.slice(0, 3)).toEqual(['add table bridge ecs_endpoints_x', 'delete table bridge ecs_endpoints_x', 'table bridge ecs_endpoints_x {']);
+    expect(s).toContain('set ports { type ifname; elements = { "veth1a2b3c", "veth4d5e6f", "vethnew" }; }');
+    expect(s).toContain('iifname != @ports accept');
+    expect(s.indexOf('iifname != @ports accept')).toBeLessThan(s.indexOf('drop'));
     expect(s).toContain('set ips { type ipv4_addr; elements = { 169.254.170.2, 169.254.170.130, 169.254.170.131 }; }');
     expect(s).toContain('elements = { 169.254.170.130 . "veth1a2b3c" . 02:42:a9:fe:aa:82, 169.254.170.131 . "veth4d5e6f" . 02:42:a9:fe:aa:83 }');
     expect(s).toContain('elements = { 02:42:a9:fe:aa:82 . "veth1a2b3c", 02:42:a9:fe:aa:83 . "veth4d5e6f" }');
@@ -23,10 +26,11 @@ describe('the anti-spoofing ruleset', () => {
   });
 
   it('writes empty sets without elements, and refuses anything that could inject nft syntax', () => {
-    expect(guardScript('t', [])).toContain('set owners { type ipv4_addr . ifname . ether_addr; }');
-    expect(() => guardScript('t', [{ ip: '1.2.3.4; flush ruleset' }])).toThrow(/not an IPv4 address/);
-    expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0" }', mac: '02:42:00:00:00:01' }])).toThrow(/not an interface name/);
-    expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0', mac: 'zz' }])).toThrow(/not a MAC/);
+    expect(guardScript('t', [], [])).toContain('set owners { type ipv4_addr . ifname . ether_addr; }');
+    expect(() => guardScript('t', [{ ip: '1.2.3.4; flush ruleset' }], [])).toThrow(/not an IPv4 address/);
+    expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0" }', mac: '02:42:00:00:00:01' }], [])).toThrow(/not an interface name/);
+    expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0', mac: 'zz' }], [])).toThrow(/not a MAC/);
+    expect(() => guardScript('t', [], ['veth0"; flush ruleset'])).toThrow(/not an interface name/);
   });
 
   it('names tables after the network with nft-safe characters', () => {
