@@ -14,6 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DockerfileParser } from 'dockerfile-ast';
+import { LineCounter, Scalar, isAlias, isCollection, isScalar, parseDocument, visit } from 'yaml';
 
 // ---------------------------------------------------------------------------------------------
 // Rules
@@ -259,32 +261,19 @@ export function validateLabels(labels) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Dockerfile: the labels and COPY destinations of the final stage
+// Dockerfile: the labels and COPY destinations of the final stage. dockerfile-ast reads the
+// structure (instructions, line continuations, comments, parser directives, flags, key=value
+// pairs); lex() below does Docker's quoting and variable substitution on the raw values, which the
+// parser leaves to the caller (only the caller knows the build arguments).
 
-/** Logical instructions: continuation lines joined, comment lines dropped. */
+/**
+ * Logical instructions: continuation lines joined, comments and parser directives dropped; `args`
+ * is the source text after the keyword (flags first, quotes and escapes as written).
+ */
 export function dockerfileInstructions(text) {
-  const out = [];
-  let current = '';
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trimStart();
-    if (line.startsWith('#') && !current) continue; // comments and parser directives
-    if (line.startsWith('#')) continue; // a comment inside a continued instruction
-    if (/\\\s*$/.test(raw)) {
-      current += raw.replace(/\\\s*$/, '') + '\n';
-      continue;
-    }
-    current += raw;
-    if (current.trim()) {
-      const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(current);
-      out.push({ op: m[1].toUpperCase(), args: m[2].trim() });
-    }
-    current = '';
-  }
-  if (current.trim()) {
-    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(current);
-    out.push({ op: m[1].toUpperCase(), args: m[2].trim() });
-  }
-  return out;
+  return DockerfileParser.parse(text)
+    .getInstructions()
+    .map((i) => ({ op: i.getKeyword(), args: [...(i.getFlags?.() ?? []).map(String), i.getArgumentsContent() ?? ''].join(' ').trim() }));
 }
 
 /** $X, ${X}, ${X:-default}, ${X:+alt} as the Dockerfile shell lexer expands them. */
@@ -298,21 +287,26 @@ function expand(s, vars) {
   });
 }
 
-/** Splits `k=v k2="v 2"` into words, with Docker's quoting: "..." expands and unescapes, '...' is literal. */
-function words(args, vars) {
+/**
+ * Docker's word processing of raw instruction text: "..." expands and unescapes \" \\ \$, '...' is
+ * literal, the escape character takes the next character literally, everything else expands.
+ * Unquoted whitespace separates words; with `split` false it is kept (one value, e.g. ENV k v w).
+ */
+function lex(raw, vars, esc = '\\', split = true) {
+  const args = raw.replace(new RegExp(`${esc.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\r?\\n`, 'g'), '');
   const out = [];
   let i = 0;
   while (i < args.length) {
-    while (i < args.length && /\s/.test(args[i])) i++;
+    if (split) while (i < args.length && /\s/.test(args[i])) i++;
     if (i >= args.length) break;
     let word = '';
-    while (i < args.length && !/\s/.test(args[i])) {
+    while (i < args.length && !(split && /\s/.test(args[i]))) {
       const c = args[i];
       if (c === '"') {
         let j = i + 1;
         let chunk = '';
         while (j < args.length && args[j] !== '"') {
-          if (args[j] === '\\' && j + 1 < args.length && '"\\$'.includes(args[j + 1])) {
+          if (args[j] === esc && j + 1 < args.length && `"${esc}$`.includes(args[j + 1])) {
             chunk += args[j + 1] === '$' ? '\uE000' : args[j + 1];
             j += 2;
           } else chunk += args[j++];
@@ -325,12 +319,12 @@ function words(args, vars) {
         if (j < 0) throw new Error(`unterminated single quote in: ${args.slice(0, 80)}`);
         word += args.slice(i + 1, j);
         i = j + 1;
-      } else if (c === '\\' && i + 1 < args.length) {
+      } else if (c === esc && i + 1 < args.length) {
         word += args[i + 1];
         i += 2;
       } else {
-        let j = i;
-        while (j < args.length && !/[\s"'\\]/.test(args[j])) j++;
+        let j = i + 1;
+        while (j < args.length && !(split && /\s/.test(args[j])) && !`"'${esc}`.includes(args[j])) j++;
         word += expand(args.slice(i, j), vars);
         i = j;
       }
@@ -345,44 +339,44 @@ function words(args, vars) {
  * FROM) and the destinations of its COPY/ADD instructions with their sources.
  */
 export function dockerfileFinalStage(text, buildArgs = {}) {
+  const df = DockerfileParser.parse(text);
+  const esc = df.getEscapeCharacter();
+  const value = (raw, vars) => (raw === null ? undefined : lex(raw, vars, esc, false)[0] ?? '');
   const globals = {};
   const stages = [];
   let stage;
-  for (const { op, args } of dockerfileInstructions(text)) {
+  for (const ins of df.getInstructions()) {
+    const op = ins.getKeyword();
     if (op === 'FROM') {
-      const w = words(args, { ...globals, ...buildArgs }).filter((x) => !x.startsWith('--'));
-      const base = w[0];
-      const alias = w[1]?.toUpperCase() === 'AS' ? w[2] : undefined;
-      const parent = stages.find((s) => s.alias && s.alias === base);
+      const base = lex(ins.getImage() ?? '', { ...globals, ...buildArgs }, esc)[0];
+      // Stage names are case-insensitive.
+      const alias = ins.getBuildStage()?.toLowerCase() ?? undefined;
+      const parent = stages.find((s) => s.alias && s.alias === base?.toLowerCase());
       stage = { alias, labels: { ...(parent?.labels ?? {}) }, copies: [], vars: { ...(parent?.vars ?? {}) } };
       stages.push(stage);
     } else if (op === 'ARG') {
-      const [name, ...rest] = args.split('=');
-      const key = name.trim();
-      const def = rest.length ? words(rest.join('='), stage ? stage.vars : globals)[0] ?? '' : undefined;
-      const value = buildArgs[key] ?? def ?? (stage ? globals[key] : undefined);
-      if (stage) {
-        if (value !== undefined) stage.vars[key] = value;
-      } else if (value !== undefined) globals[key] = value;
+      for (const p of ins.getProperties()) {
+        const key = p.getName();
+        const def = value(p.getUnescapedValue(), stage ? stage.vars : globals);
+        const v = buildArgs[key] ?? def ?? (stage ? globals[key] : undefined);
+        if (v !== undefined) (stage ? stage.vars : globals)[key] = v;
+      }
     } else if (!stage) {
       continue;
     } else if (op === 'ENV') {
-      const w = words(args, stage.vars);
-      if (w.length === 2 && !w[0].includes('=')) stage.vars[w[0]] = w[1];
-      else for (const kv of w) stage.vars[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+      for (const p of ins.getProperties()) stage.vars[p.getName()] = value(p.getUnescapedValue(), stage.vars) ?? '';
     } else if (op === 'LABEL') {
-      const w = words(args, stage.vars);
-      if (w.length === 2 && !w[0].includes('=')) stage.labels[w[0]] = w[1];
-      else
-        for (const kv of w) {
-          const eq = kv.indexOf('=');
-          if (eq < 1) throw new Error(`LABEL: cannot read "${kv.slice(0, 60)}" as key=value`);
-          stage.labels[kv.slice(0, eq)] = kv.slice(eq + 1);
-        }
+      for (const p of ins.getProperties()) {
+        const v = value(p.getUnescapedValue(), stage.vars);
+        if (v === undefined) throw new Error(`LABEL: cannot read "${p.getName().slice(0, 60)}" as key=value`);
+        stage.labels[p.getName()] = v;
+      }
     } else if (op === 'COPY' || op === 'ADD') {
-      const w = words(args, stage.vars);
-      const from = w.find((x) => x.startsWith('--from='))?.slice('--from='.length);
-      const paths = w.filter((x) => !x.startsWith('--'));
+      // Heredoc sources are written inline, not taken from the build context.
+      if (ins.getHeredocs().length) continue;
+      const from = ins.getFlags().find((f) => f.getName() === 'from')?.getValue() ?? undefined;
+      const content = ins.getArgumentsContent() ?? '';
+      const paths = ins.getJSONStrings().length ? JSON.parse(content) : lex(content, stage.vars, esc);
       stage.copies.push({ from, sources: paths.slice(0, -1), dest: paths.at(-1) });
     }
   }
@@ -402,97 +396,37 @@ function copiedInto(stage, path, what = 'file') {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A small YAML reader: block mappings and sequences, plain and quoted scalars, comments. It is
-// enough for a compose file and refuses what it does not understand rather than guess.
+// YAML, read with the `yaml` package (YAML 1.2, as Compose reads it).
 
+/**
+ * One YAML document as plain data; a syntax error, a duplicate key or a second document is an
+ * Error "line N: what". The compose file also stays plain block YAML, the rule the hand-written
+ * reader this replaced enforced: no flow collections, anchors, aliases, tags or block scalars.
+ */
 export function parseYaml(text) {
-  const lines = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const body = stripYamlComment(raw);
-    if (!body.trim()) return;
-    const indent = /^ */.exec(body)[0].length;
-    if (body[indent] === '\t') throw new Error(`line ${i + 1}: tabs cannot indent YAML`);
-    lines.push({ n: i + 1, indent, text: body.trim() });
-  });
-  let pos = 0;
-  const isItem = (t) => t === '-' || t.startsWith('- ');
-  const fail = (l, msg) => {
-    throw new Error(`line ${l.n}: ${msg}`);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const fail = (offset, message) => {
+    // The library's messages start with a capital; ours read "line N: lower-case message".
+    throw new Error(`line ${lineCounter.linePos(offset).line}: ${/^[A-Z][a-z]/.test(message) ? message[0].toLowerCase() + message.slice(1) : message}`);
   };
-
-  function scalar(s, l) {
-    if (s.startsWith('"')) {
-      if (!/^"(?:[^"\\]|\\.)*"$/.test(s)) fail(l, `unterminated or trailing text after a double-quoted string: ${s}`);
-      return JSON.parse(s);
-    }
-    if (s.startsWith("'")) {
-      if (!/^'(?:[^']|'')*'$/.test(s)) fail(l, `unterminated or trailing text after a single-quoted string: ${s}`);
-      return s.slice(1, -1).replace(/''/g, "'");
-    }
-    if (/^[[{&*!|>%@`]/.test(s)) fail(l, `flow collections, anchors, tags and block scalars are not supported here: ${s}`);
-    return s;
-  }
-
-  function block(indent) {
-    return isItem(lines[pos].text) ? seq(indent) : map(indent);
-  }
-
-  function map(indent) {
-    const out = {};
-    while (pos < lines.length && lines[pos].indent === indent && !isItem(lines[pos].text)) {
-      const l = lines[pos];
-      const m = /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s"'#][^:]*?)\s*:(?:\s+(.*))?$/.exec(l.text);
-      if (!m) fail(l, `expected "key: value", got: ${l.text}`);
-      const key = scalar(m[1], l);
-      if (Object.hasOwn(out, key)) fail(l, `duplicate key ${key}`);
-      pos++;
-      if (m[2] !== undefined && m[2] !== '') out[key] = scalar(m[2], l);
-      else if (pos < lines.length && lines[pos].indent > indent) out[key] = block(lines[pos].indent);
-      else if (pos < lines.length && lines[pos].indent === indent && isItem(lines[pos].text)) out[key] = seq(indent);
-      else out[key] = null;
-    }
-    if (pos < lines.length && lines[pos].indent > indent) fail(lines[pos], 'unexpected indentation');
-    return out;
-  }
-
-  function seq(indent) {
-    const out = [];
-    while (pos < lines.length && lines[pos].indent === indent && isItem(lines[pos].text)) {
-      const l = lines[pos];
-      const rest = l.text.slice(1).trimStart();
-      if (rest === '') {
-        pos++;
-        out.push(pos < lines.length && lines[pos].indent > indent ? block(lines[pos].indent) : null);
-      } else if (/^[^\s"'#[{][^:]*:(\s|$)/.test(rest) || /^("(?:[^"\\]|\\.)*"|'(?:[^']|'')*')\s*:(\s|$)/.test(rest)) {
-        // "- key: value": a mapping whose keys line up after the dash
-        lines[pos] = { ...l, indent: indent + (l.text.length - rest.length), text: rest };
-        out.push(map(lines[pos].indent));
-      } else {
-        pos++;
-        out.push(scalar(rest, l));
+  const [first] = doc.errors;
+  if (first) fail(first.pos[0], first.message);
+  visit(doc, {
+    Node(_, node) {
+      const fancy =
+        isAlias(node) ||
+        node.anchor ||
+        node.tag ||
+        (isCollection(node) && node.flow) ||
+        (isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED));
+      if (fancy) {
+        const [start, end] = node.range ?? [0, 0];
+        fail(start, `flow collections, anchors, tags and block scalars are not supported here: ${text.slice(start, end).split('\n')[0].slice(0, 80)}`);
       }
-    }
-    return out;
-  }
-
-  if (!lines.length) return null;
-  const doc = block(lines[0].indent);
-  if (pos < lines.length) fail(lines[pos], 'unexpected content');
-  return doc;
-}
-
-function stripYamlComment(line) {
-  let quote = '';
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = '';
-    } else if (c === '"' || c === "'") {
-      if (i === 0 || /[\s:\-[{,]/.test(line[i - 1])) quote = c;
-    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
-  }
-  return line;
+    },
+  });
+  return doc.toJS();
 }
 
 // ---------------------------------------------------------------------------------------------
