@@ -30,7 +30,7 @@ build-extension: ## Build $(IMAGE):$(TAG) for this machine (buildx --load, or th
 ifeq ($(HAS_BUILDX),yes)
 	docker buildx build --load $(BUILD_ARGS) --tag=$(IMAGE):$(TAG) .
 else
-	DOCKER_BUILDKIT=0 docker build --build-arg BUILDPLATFORM=linux/$(ARCH) $(BUILD_ARGS) --tag=$(IMAGE):$(TAG) .
+	DOCKER_BUILDKIT=0 docker build --build-arg BUILDPLATFORM=linux/$(ARCH) --build-arg TARGETARCH=$(ARCH) $(BUILD_ARGS) --tag=$(IMAGE):$(TAG) .
 endif
 
 build-offline: ## Build without Docker Hub: Node bases assembled from this machine's node (npm registry still needed)

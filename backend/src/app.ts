@@ -116,6 +116,7 @@ export class Backend extends EventEmitter<{ model: [TaskModel]; status: [] }> {
       bridge: () => this.network.bridge,
       reserved: [config.gateway],
       records: () => this.index.all(),
+      networks: async () => (await this.index.docker.listNetworks()).map((n) => n.Name),
     });
     this.guard.on('status', () => this.emit('status'));
     this.callers = new CallerIdentity(this.index, this.guard, config.network);

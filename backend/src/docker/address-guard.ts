@@ -24,6 +24,8 @@ export interface AddressGuardOptions {
   /** Addresses no container may claim (the gateway; in the host topology also the endpoint). */
   reserved: string[];
   records: () => Iterable<ContainerRecord>;
+  /** The names of the Docker networks that exist, so the tables of removed ones can go. */
+  networks: () => Promise<string[]>;
 }
 
 /**
@@ -43,6 +45,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   private stopped = false;
   private failedAt = 0;
   private unresolved = new Set<string>();
+  private pruned = false;
   readonly table: string;
 
   constructor(
@@ -89,6 +92,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
     // Stale bindings would drop the traffic of the next container given one of these addresses.
     await this.runner.remove(this.plan()).catch((err: Error) => log.warn('address guard: could not remove the rules', { error: err.message }));
     this.applied.clear();
+    this.pruned = false;
     this.status = { state: 'starting' };
   }
 
@@ -123,7 +127,10 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
     const plan = this.plan();
     if (!plan.bridge) return;
     try {
-      const outcome = await this.runner.apply({ table: plan.table, bridge: plan.bridge, targets: plan.targets });
+      // Once per start: tables left by killed backends of networks that are gone.
+      const prune = this.pruned ? undefined : { prefix: tableName(''), keep: (await this.opts.networks()).map(tableName) };
+      const outcome = await this.runner.apply({ table: plan.table, bridge: plan.bridge, targets: plan.targets, prune });
+      this.pruned = true;
       const next = new Map<string, AppliedBinding>();
       for (const b of outcome.bound) {
         const owner = plan.owners.get(b.ip);

@@ -70,6 +70,23 @@ describe('the address guard', () => {
     expect(rules).toMatch(new RegExp(`set ips \\{[^}]*${tb.address.replace(/\./g, '\\.')}`));
   });
 
+  it('removes, when it starts, the tables a killed backend left for networks that are gone, and keeps the others', async () => {
+    const gone = `ecs_endpoints_ecs_test_gone_${Date.now()}`;
+    const live = 'ecs_endpoints_bridge'; // Docker's default network exists: its table is not ours to judge.
+    const had = execFileSync('nft', ['list', 'tables', 'bridge'], { encoding: 'utf8' }).includes(`table bridge ${live}\n`);
+    await tb.backend.guard.stop();
+    for (const t of [gone, live]) execFileSync('nft', ['add', 'table', 'bridge', t]);
+    try {
+      await tb.backend.guard.sync();
+      const tables = execFileSync('nft', ['list', 'tables', 'bridge'], { encoding: 'utf8' });
+      expect(tables).not.toContain(gone);
+      expect(tables).toContain(`table bridge ${live}\n`);
+      expect(tables).toContain(`table bridge ${tb.backend.guard.table}\n`);
+    } finally {
+      if (!had) execFileSync('nft', ['delete', 'table', 'bridge', live]);
+    }
+  });
+
   it('a neighbour that takes over the victim\'s address, and then its MAC too, gets no credentials', async () => {
     const victim = await party(tb, { source: 'fake' });
     const own = await httpFrom(victim.container, `http://${tb.address}/creds`);

@@ -18,6 +18,11 @@ export interface GuardTarget {
 
 export interface GuardPlan {
   table: string;
+  /**
+   * Tables of ours (this prefix) to keep: those of Docker networks that still exist. The others
+   * were left by a backend that was killed, and go in the same transaction.
+   */
+  prune?: { prefix: string; keep: string[] };
   /** The bridge device (br-<network id>); ports found elsewhere are not bound. */
   bridge: string;
   targets: GuardTarget[];
@@ -56,14 +61,24 @@ export async function portOf(pid: number, mac: string, bridge: string, sys = '/s
   throw new Error(`no host interface with index ${peer}`);
 }
 
-export function runNft(script: string): Promise<void> {
+/** The names of the bridge family's tables. */
+export async function listBridgeTables(): Promise<string[]> {
+  const out = await nft(['list', 'tables', 'bridge'], '');
+  return [...out.matchAll(/^table bridge (\S+)$/gm)].map((m) => m[1]!);
+}
+
+export async function runNft(script: string): Promise<void> {
+  await nft(['-f', '-'], script);
+}
+
+function nft(args: string[], input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('nft', ['-f', '-'], { timeout: 10_000 }, (err, _out, stderr) => {
-      if (!err) return resolve();
+    const child = execFile('nft', args, { timeout: 10_000 }, (err, out, stderr) => {
+      if (!err) return resolve(out);
       const code = (err as NodeJS.ErrnoException).code;
       reject(new Error(code === 'ENOENT' ? 'the nft command is not installed (Debian/Ubuntu: apt-get install nftables)' : `nft: ${stderr.trim().split('\n')[0] || err.message}`));
     });
-    child.stdin?.end(script);
+    child.stdin?.end(input);
   });
 }
 
@@ -87,7 +102,13 @@ export async function applyGuard(plan: GuardPlan): Promise<GuardOutcome> {
   const ports = await readdir(`/sys/class/net/${plan.bridge}/brif`).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`the bridge ${plan.bridge} of the network is not on this machine (${err.code ?? err.message})`);
   });
-  await runNft(guardScript(plan.table, bindings, ports));
+  let script = guardScript(plan.table, bindings, ports);
+  if (plan.prune) {
+    const { prefix, keep } = plan.prune;
+    const stale = (await listBridgeTables()).filter((t) => t.startsWith(prefix) && t !== plan.table && !keep.includes(t));
+    script = stale.map((t) => `delete table bridge ${t}\n`).join('') + script;
+  }
+  await runNft(script);
   return out;
 }
 
