@@ -139,7 +139,12 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
       this.applied = next;
       // Said once per address and reason: a container that changed its own MAC stays unbound.
       const said = new Set(outcome.unresolved.map((u) => `${u.ip} ${u.reason}`));
-      for (const u of outcome.unresolved) if (!this.unresolved.has(`${u.ip} ${u.reason}`)) log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
+      for (const u of outcome.unresolved) {
+        if (this.unresolved.has(`${u.ip} ${u.reason}`)) continue;
+        // A process that is gone (the container is stopping) is no news; anything else is.
+        if (u.reason.includes('ENOENT')) log.debug('address guard: not bound, its process is gone', u);
+        else log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
+      }
       this.unresolved = said;
       if (this.status.state !== 'enforced') {
         this.status = { state: 'enforced', where: this.runner.where };
