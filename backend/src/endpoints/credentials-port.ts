@@ -5,7 +5,7 @@ import type { SourceRegistry } from '../credentials/registry.ts';
 import { toAgentJson } from '../credentials/format.ts';
 import { isCredentialError } from '../credentials/types.ts';
 import type { Task } from '../tasks/types.ts';
-import type { CredentialsAnswer, CredentialsPort, DataRequest, Entry } from './data-plane.ts';
+import type { CredentialsAnswer, CredentialsPort, DataRequest, Entry } from './types.ts';
 
 export interface EffectiveSource {
   id: string;

@@ -1,6 +1,6 @@
 import { goJson } from '../gojson.ts';
 import type { TaskModel } from '../tasks/types.ts';
-import { cleanPath } from './data-plane.ts';
+import { cleanPath } from './router.ts';
 import { renderIntrospectionTask } from './render.ts';
 
 /** The agent version this emulation follows (spec: agent 1.105.1). */
