@@ -21,7 +21,7 @@ OFFLINE_ARGS := --build-arg BUILD_IMAGE=ecs-endpoints-test/node-npm:latest --bui
 
 .DEFAULT_GOAL := help
 .PHONY: help build-extension build-offline install-extension update-extension uninstall-extension \
-	validate dev dev-reset debug prepare-buildx push-extension run-standalone stop-standalone
+	validate dev dev-reset debug prepare-buildx push-extension run-standalone stop-standalone test
 
 help: ## Show the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
@@ -60,6 +60,12 @@ validate: ## Check metadata.json, the compose file and the labels (the checkout;
 		echo "$(IMAGE):$(TAG) is not built: only the checkout was validated (make build-extension validate checks the image too)"; \
 		if [ "$(HAS_EXTENSION_CLI)" = yes ]; then docker extension validate metadata.json || exit 1; fi; \
 	fi
+
+test: ## Install what the tests need (Debian: apt packages, dockerd, npm ci; root or sudo), then lint, typecheck and every test group
+	scripts/test-prereqs.sh
+	npm run lint
+	npm run typecheck
+	npm test
 
 dev: ## Hot-reload the UI inside Docker Desktop: Vite dev server + docker extension dev ui-source (Ctrl-C, then make dev-reset)
 	docker extension dev ui-source $(IMAGE):$(TAG) $(UI_DEV_URL)
