@@ -1,3 +1,4 @@
 export * from './api.ts';
 export * from './sources.ts';
 export * from './presets.ts';
+export * from './ecs-environment.ts';

@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AssignSourceSchema, EnableEcsSchema, type ApiError } from '@ecs-endpoints/contract';
-import type { Backend } from '../app.ts';
+import type { Backend } from '../backend.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 import { changeEcsMode } from './ecs.ts';
 import { HttpError, toHttpError } from './errors.ts';
@@ -96,14 +96,7 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
   api.put('/containers/:id/source', takesQuery(), (req, res) => {
     const r = findContainer(b, String(req.params.id));
     const { sourceId } = parseBody(req, AssignSourceSchema.strict(), 'The source assignment', '{"sourceId": "fake"} or {"sourceId": null}');
-    if (sourceId !== null && !b.sources.get(sourceId)) {
-      const ids = b.sources.list().map((s) => s.id);
-      throw new HttpError(400, `There is no source "${sourceId}".`, `Choose one of: ${ids.join(', ')} (GET /api/sources), or create it first.`, [
-        { path: 'sourceId', message: `There is no source "${sourceId}".` },
-      ]);
-    }
-    b.assignments.set(r.name, sourceId);
-    live.sourcesChanged();
+    b.sourcesService.assign(r.name, sourceId);
     res.json({ container: containerView(b, b.index.get(r.id) ?? r) });
   });
 
@@ -112,32 +105,22 @@ export function createControlApp(backend: Backend, opts: ControlAppOptions = {})
   });
 
   api.post('/sources', takesQuery(), (req, res) => {
-    const created = b.sources.create(sourceBody(req));
-    live.sourcesChanged();
+    const created = b.sourcesService.create(sourceBody(req));
     res.status(201).location(`/api/sources/${encodeURIComponent(created.id)}`).json(sourceView(b, created.id) ?? created);
   });
 
   api.put('/sources/:id', takesQuery(), (req, res) => {
-    const id = String(req.params.id);
-    const updated = b.sources.update(id, sourceBody(req));
-    b.broker.invalidate(id);
-    live.sourcesChanged();
+    const updated = b.sourcesService.update(String(req.params.id), sourceBody(req));
     res.json(sourceView(b, updated.id) ?? updated);
   });
 
   api.delete('/sources/:id', takesNothing, (req, res) => {
-    const id = String(req.params.id);
-    b.sources.delete(id);
-    b.broker.invalidate(id);
-    b.assignments.forgetSource(id);
-    live.sourcesChanged();
+    b.sourcesService.delete(String(req.params.id));
     res.status(204).end();
   });
 
   api.post('/sources/:id/test', takesNothing, async (req, res) => {
-    const id = String(req.params.id);
-    if (!b.sources.get(id)) throw new HttpError(404, `There is no source "${id}".`, 'Reload the list of sources; it may have been deleted.');
-    res.json(await b.broker.test(id));
+    res.json(await b.sourcesService.test(String(req.params.id)));
   });
 
   api.get('/profiles', takesNothing, async (_req, res) => {

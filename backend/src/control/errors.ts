@@ -2,7 +2,8 @@ import type { ApiError } from '@ecs-endpoints/contract';
 import type { ZodError } from 'zod';
 import { CredentialError } from '../credentials/types.ts';
 import { NetworkError } from '../docker/network.ts';
-import { RecreateError } from '../containers/recreate.ts';
+import { RecreateError } from '../docker/recreate.ts';
+import { EcsModeError } from '../ecs-mode/service.ts';
 import { PresetError } from '../presets/presets.ts';
 import { log } from '../log.ts';
 
@@ -62,6 +63,9 @@ const CREDENTIAL_STATUS: Partial<Record<CredentialError['code'], number>> = {
   SourceInUse: 409,
 };
 
+const ECS_MODE_STATUS: Record<EcsModeError['kind'], number> = { busy: 409, 'cannot-join': 409, 'not-ready': 503, 'follows-owner': 409, gone: 502 };
+const RECREATE_STATUS: Record<RecreateError['kind'], number> = { conflict: 409, failed: 500, docker: 502 };
+
 /** Map anything thrown by a route to a status and an ApiError. Never includes a secret: messages are ours. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
@@ -70,7 +74,8 @@ export function toHttpError(err: unknown): HttpError {
   }
   // A preset file that is not JSON, breaks the schema or holds a secret: the issues name each place.
   if (err instanceof PresetError) return new HttpError(400, err.message, err.remedy, err.issues);
-  if (err instanceof RecreateError) return new HttpError(err.status, err.message, err.remedy);
+  if (err instanceof RecreateError) return new HttpError(RECREATE_STATUS[err.kind], err.message, err.remedy);
+  if (err instanceof EcsModeError) return new HttpError(ECS_MODE_STATUS[err.kind], err.message, err.remedy);
   if (err instanceof NetworkError) return new HttpError(err.code === 'cannot-join' ? 409 : 502, err.message, err.remedy);
   const e = err as { type?: string; message?: string; status?: number; statusCode?: number };
   // body-parser errors

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { LiveEvent, RequestLogEntry } from '@ecs-endpoints/contract';
-import type { Backend } from '../app.ts';
+import type { Backend } from '../backend.ts';
 import { HttpError } from './errors.ts';
 import { containerViews, presetsView, sourceViews, statusView } from './views.ts';
 
@@ -42,6 +42,8 @@ export class LiveHub {
     // canEnable depends on the network being ready.
     this.soon('containers', this.debounceMs);
   };
+  // After the model's rebuild for the same change (queued before this), which the views read.
+  private readonly onSources = () => queueMicrotask(() => this.sourcesChanged());
   private readonly onEntry = (entry: RequestLogEntry) => {
     this.send({ type: 'request', entry });
     if (entry.containerId) this.soon('containers', Math.max(this.debounceMs, 250));
@@ -57,6 +59,7 @@ export class LiveHub {
     backend.on('status', this.onStatus);
     backend.requests.on('entry', this.onEntry);
     backend.presets.on('change', this.onPresets);
+    backend.sourcesService.on('change', this.onSources);
     this.heartbeat = setInterval(() => this.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
   }
@@ -113,6 +116,7 @@ export class LiveHub {
     this.backend.off('status', this.onStatus);
     this.backend.requests.off('entry', this.onEntry);
     this.backend.presets.off('change', this.onPresets);
+    this.backend.sourcesService.off('change', this.onSources);
     clearInterval(this.heartbeat);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();

@@ -1,7 +1,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Backend } from '../app.ts';
+import type { Backend } from '../backend.ts';
 import type { Control } from '../config.ts';
 import { log } from '../log.ts';
 import { createControlApp, type ControlApp } from './app.ts';

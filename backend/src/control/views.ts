@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
-import type { ContainerView, PresetView, PresetsView, SourceView, StatusView } from '@ecs-endpoints/contract';
-import { VERSION, type Backend } from '../app.ts';
+import { hasEcsEnvironment as hasEnvironment, type ContainerView, type PresetView, type PresetsView, type SourceView, type StatusView } from '@ecs-endpoints/contract';
+import { VERSION, type Backend } from '../backend.ts';
 import { DEFAULT_SOURCE_ID } from '../credentials/registry.ts';
 import { joinBlocker } from '../docker/network.ts';
-import { credentialsSpec } from '../presets/presets.ts';
-import { LABEL } from '../tasks/model.ts';
+import { isLabelled } from '../ecs-mode/service.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -82,12 +81,9 @@ export function humanStatus(r: ContainerRecord, now = Date.now()): string {
 
 /** Does the container carry the variables the SDKs look for? */
 export function hasEcsEnvironment(r: ContainerRecord): boolean {
-  return Boolean(r.env.ECS_CONTAINER_METADATA_URI_V4 || r.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI);
+  return hasEnvironment(r.env);
 }
 
-export function isLabelled(r: ContainerRecord): boolean {
-  return r.labels[LABEL.enable] === 'true' || Boolean(r.labels[LABEL.preset]);
-}
 
 /** The backend's own container (container topology) and Docker Desktop's extension containers are not listed. */
 export function isListed(b: Backend, r: ContainerRecord): boolean {
@@ -114,8 +110,8 @@ export function containerView(b: Backend, r: ContainerRecord): ContainerView {
   }
   const onNetwork = entry?.container.via === 'network';
   // On the network without the user switching it on: compose networks:, docker run --network, or a label.
-  const auto = isLabelled(r) || (onNetwork && !b.attachedByUser(r.id));
-  const eff = b.effectiveSource(r);
+  const auto = isLabelled(r) || (onNetwork && !b.ecsMode.attachedByUser(r.id));
+  const eff = entry?.container.source ?? b.sourceOf(r);
   const assigned = b.assignments.get(r.name);
   const last = b.requests.lastByContainer.get(r.id);
   const project = r.labels[COMPOSE_PROJECT];
@@ -166,7 +162,7 @@ export function sourceViews(b: Backend): SourceView[] {
     if (list) list.push(r.id);
     else assigned.set(id, [r.id]);
   }
-  return b.sources.list().map((s) => ({ ...s, assignedTo: assigned.get(s.id) ?? [] }));
+  return b.sourcesService.list(b.sourcesInUse()).map((s) => ({ ...s, assignedTo: assigned.get(s.id) ?? [] }));
 }
 
 export function sourceView(b: Backend, id: string): SourceView | undefined {
@@ -187,17 +183,6 @@ export function presetsView(b: Backend): PresetsView {
     const list = using.get(p.name);
     if (list) list.push(r.name);
     else using.set(p.name, [r.name]);
-  }
-  for (const p of st.presets) {
-    // Resolving a preset's credentials registers the source it derives (profile:dev, role-arn:…),
-    // so that GET /api/sources lists it and the UI can name a container's source by it. A preset
-    // whose credentials do not resolve is one of status' problems.
-    const spec = credentialsSpec(p);
-    try {
-      if (spec) b.sources.resolveSpec(spec);
-    } catch {
-      // Reported by Backend.problems().
-    }
   }
   const presets: PresetView[] = st.presets.map((p) => ({ ...p, matchedContainers: (using.get(p.name) ?? []).sort() }));
   return { presets, ...(st.file ? { file: { ...st.file } } : {}) };

@@ -74,7 +74,6 @@ export class SourceRegistry {
   readonly defaultSpec: string;
   private readonly defaultTarget: string;
   private readonly file: JsonFile<SourcesDoc>;
-  private readonly derivedInUse = new Set<string>();
 
   constructor(opts: SourceRegistryOptions) {
     const path = join(opts.stateDir, 'sources.json');
@@ -111,14 +110,18 @@ export class SourceRegistry {
     return this.defaultTarget;
   }
 
-  /** Every source a person can choose or see, without secrets. `assignedTo` is left empty for the caller to fill. */
-  list(): SourceView[] {
+  /**
+   * Every source a person can choose or see, without secrets: the stored ones, and the derived
+   * ones (`profile:dev`, `role-arn:…`) among `inUse` (what presets and containers use) and the
+   * default's target. `assignedTo` is left empty for the caller to fill.
+   */
+  list(inUse: Iterable<string> = []): SourceView[] {
     const ids = [
       BUILTIN_SOURCE_IDS.none,
       BUILTIN_SOURCE_IDS.fake,
       DEFAULT_SOURCE_ID,
       ...this.file.get().sources.map((s) => s.id),
-      ...[...new Set([...this.derivedInUse, this.defaultTarget])].filter((id) => this.record(id)?.kind === 'derived').sort(),
+      ...[...new Set([...inUse, this.defaultTarget])].filter((id) => this.record(id)?.kind === 'derived').sort(),
     ];
     return ids.map((id) => this.get(id)).filter((v): v is SourceView => v !== undefined);
   }
@@ -231,7 +234,7 @@ export class SourceRegistry {
   /**
    * The source id for a spec (as used by ECS_ENDPOINTS_DEFAULT_SOURCE and presets): `none`, `fake`,
    * `default`, `profile:<name>`, `role-arn:<arn>` (assumed from the backend's default credential chain)
-   * or `source:<id>`. Throws CredentialError InvalidSource / SourceNotFound.
+   * or `source:<id>`. Throws CredentialError InvalidSource / SourceNotFound. Changes nothing.
    */
   resolveSpec(spec: string): string {
     return this.parseSpec(spec, true);
@@ -280,7 +283,6 @@ export class SourceRegistry {
         id = `role-arn:${arn}?from=${base.includes(':') ? base : `source:${base}`}`;
       }
     }
-    if (requireExisting) this.derivedInUse.add(id);
     return id;
   }
 

@@ -7,12 +7,6 @@ import { isCredentialError } from '../credentials/types.ts';
 import type { Task } from '../tasks/types.ts';
 import type { CredentialsAnswer, CredentialsPort, DataRequest, Entry } from './types.ts';
 
-export interface EffectiveSource {
-  id: string;
-  origin: 'assignment' | 'preset' | 'default';
-  presetName?: string;
-}
-
 function prefixFor(url: string): string {
   if (url.startsWith('/v1/')) return 'CredentialsV1Request: ';
   if (url.startsWith('/v2/')) return 'CredentialsV2Request: ';
@@ -25,7 +19,7 @@ function err(status: number, code: string, message: string, sourceId?: string, d
 
 /**
  * Credentials for the data plane from the broker: the container's effective source (assignment →
- * preset → default), in the agent's body. A source that serves none answers like an unknown id
+ * preset → default, decided when the model was built), in the agent's body. A source that serves none answers like an unknown id
  * (a task without a role); a source that fails answers 503 CredentialsUninitialized with the
  * reason and what to do, so the SDK's error and the request log say something useful.
  */
@@ -35,7 +29,6 @@ export class BrokerCredentials implements CredentialsPort {
   constructor(
     private readonly broker: CredentialBroker,
     private readonly registry: SourceRegistry,
-    private readonly effective: (entry: Entry) => EffectiveSource,
   ) {}
 
   servesNone(sourceId: string): boolean {
@@ -44,15 +37,15 @@ export class BrokerCredentials implements CredentialsPort {
   }
 
   hasTaskRole(task: Task): boolean {
-    return task.containers.some((c) => !this.servesNone(this.effective({ task, container: c }).id));
+    return task.containers.some((c) => !this.servesNone(c.source.id));
   }
 
   async forContainer(entry: Entry, req: DataRequest): Promise<CredentialsAnswer> {
-    return this.fetch(this.effective(entry).id, entry, req);
+    return this.fetch(entry.container.source.id, entry, req);
   }
 
   async forRole(entry: Entry, role: { arn?: string; name?: string }, req: DataRequest): Promise<CredentialsAnswer> {
-    const eff = this.effective(entry);
+    const eff = entry.container.source;
     const src = eff.id;
     // The data plane only routes here when the container's own environment names this role path
     // (the compose author granted it). An explicit "none" (assignment or preset) still wins.

@@ -1,5 +1,4 @@
 import type { RequestKind } from '@ecs-endpoints/contract';
-import type { StatsEntry } from '../docker/stats.ts';
 import type { Task, TaskContainer, TaskModel } from '../tasks/types.ts';
 import type { ProtectionStore } from './protection.ts';
 import type { RenderContext } from './render.ts';
@@ -56,7 +55,8 @@ export interface CallerCheck {
 
 export interface DataPlaneDeps {
   model: () => TaskModel;
-  stats: { get(id: string): StatsEntry | undefined; isTracked(id: string): boolean };
+  /** The stats cache (docker/stats.ts): ready-made bodies, so a request only reads. */
+  stats: { get(id: string): { v3: string; v4: string } | undefined; isTracked(id: string): boolean };
   credentials: CredentialsPort;
   render: RenderContext;
   throttle: Throttle;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { JsonFile } from './json-file.ts';
@@ -9,10 +10,11 @@ type Doc = z.infer<typeof Schema>;
  * Which credential source the user assigned to which container. Keyed by container name, not id:
  * `docker compose up` recreates containers under the same name, and the choice should survive it.
  */
-export class Assignments {
+export class Assignments extends EventEmitter<{ change: [] }> {
   private readonly file: JsonFile<Doc>;
 
   constructor(stateDir: string) {
+    super();
     this.file = new JsonFile(join(stateDir, 'assignments.json'), Schema, () => ({ version: 1 as const, byName: {} }));
   }
 
@@ -35,11 +37,13 @@ export class Assignments {
       else byName[containerName] = sourceId;
       return { ...d, byName };
     });
+    this.emit('change');
   }
 
   /** Drop assignments to a source that was deleted. */
   forgetSource(sourceId: string): void {
     this.file.update((d) => ({ ...d, byName: Object.fromEntries(Object.entries(d.byName).filter(([, s]) => s !== sourceId)) }));
+    this.emit('change');
   }
 
   all(): Record<string, string> {

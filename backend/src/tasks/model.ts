@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ContainerRecord, IdAllocator, ModelSettings, Task, TaskContainer, TaskModel, TaskOverrides } from './types.ts';
+import { DEFAULT_EFFECTIVE_SOURCE, type ContainerRecord, type EffectiveSource, type IdAllocator, type ModelSettings, type Task, type TaskContainer, type TaskModel, type TaskOverrides } from './types.ts';
 
 /** Labels a user can put on a container (compose `labels:`) to shape its task. */
 export const LABEL = {
@@ -28,6 +28,12 @@ const COMPOSE_SERVICE = 'com.docker.compose.service';
 /** Optional hook for presets: overrides for a container's task, and its task-definition name. */
 export type OverridesFor = (record: ContainerRecord) => (TaskOverrides & { containerName?: string }) | undefined;
 
+/** What the model takes from presets and the credentials room, as plain functions (this room imports neither). */
+export interface ModelPolicy {
+  overridesFor?: OverridesFor;
+  sourceOf?: (record: ContainerRecord) => EffectiveSource;
+}
+
 export function isOnNetwork(record: ContainerRecord, network: string): boolean {
   return record.networks.some((n) => n.name === network);
 }
@@ -37,20 +43,9 @@ export function namespaceTarget(record: ContainerRecord): string | undefined {
   return record.networkMode.startsWith('container:') ? record.networkMode.slice('container:'.length) : undefined;
 }
 
-/** The endpoint id in ECS_CONTAINER_METADATA_URI_V4 / _URI / ECS_AGENT_URI, if the container has one. */
-export function endpointIdFromEnv(env: Record<string, string>): string | undefined {
-  for (const k of ['ECS_CONTAINER_METADATA_URI_V4', 'ECS_CONTAINER_METADATA_URI', 'ECS_AGENT_URI']) {
-    const m = env[k] ? /\/(?:v4|v3|api)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/.exec(env[k]!) : null;
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-export function credentialsIdFromEnv(env: Record<string, string>): string | undefined {
-  const rel = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
-  const m = rel ? /^\/v2\/credentials\/([^/?#]+)$/.exec(rel) : null;
-  return m?.[1];
-}
+// Parsed where the ECS environment is built, in the contract (the UI shares it).
+export { credentialsIdFromEnv, endpointIdFromEnv } from '@ecs-endpoints/contract';
+import { credentialsIdFromEnv, endpointIdFromEnv } from '@ecs-endpoints/contract';
 
 function overridesFromLabels(labels: Record<string, string>): TaskOverrides {
   const o: TaskOverrides = {};
@@ -99,7 +94,7 @@ export function buildModel(
   settings: ModelSettings,
   ids: IdAllocator,
   version: number,
-  overridesFor?: OverridesFor,
+  { overridesFor, sourceOf }: ModelPolicy = {},
 ): TaskModel {
   const all = [...records];
   const byId = new Map(all.map((r) => [r.id, r]));
@@ -211,6 +206,7 @@ export function buildModel(
         address: ownerNet?.ip || undefined,
         credentialsId: credentialsIdFromEnv(r.env),
         via: m.via,
+        source: sourceOf?.(r) ?? DEFAULT_EFFECTIVE_SOURCE,
       };
       task.containers.push(c);
     }

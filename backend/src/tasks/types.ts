@@ -91,6 +91,17 @@ export interface IdAllocator {
   taskId(taskKey: string): string;
 }
 
+/** Where a container's credentials come from, decided when the model is built. */
+export interface EffectiveSource {
+  /** A credential source id (the credentials room's registry). */
+  id: string;
+  /** Its own assignment, else the preset that matches it, else the default source. */
+  origin: 'assignment' | 'preset' | 'default';
+  presetName?: string;
+}
+
+export const DEFAULT_EFFECTIVE_SOURCE: EffectiveSource = { id: 'default', origin: 'default' };
+
 export interface TaskContainer {
   record: ContainerRecord;
   endpointId: string;
@@ -105,6 +116,8 @@ export interface TaskContainer {
   credentialsId?: string;
   /** How it came to be in ECS mode. */
   via: 'network' | 'namespace';
+  /** Its credential source; the data plane only reads it. */
+  source: EffectiveSource;
 }
 
 export interface Task {

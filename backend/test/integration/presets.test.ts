@@ -36,7 +36,7 @@ describe('presets from a repository file, applied to matching containers', () =>
     const c = await runContainer({ network: tb.network, labels: { 'com.docker.compose.project': project, 'com.docker.compose.service': 'orders' } });
     containers.push(c);
     const e = await inModel(tb, c.id);
-    expect(tb.backend.effectiveSource(e.container.record)).toEqual({ id: 'fake', origin: 'preset', presetName: 'orders' });
+    expect(e.container.source).toEqual({ id: 'fake', origin: 'preset', presetName: 'orders' });
     const creds = await jsonFrom<Record<string, string>>(c, `http://${tb.address}/creds`);
     expect(creds.AccessKeyId).toMatch(/^ASIAFAKE/);
     const task = await jsonFrom<Record<string, unknown>>(c, `http://${tb.address}/v4/task`);
@@ -52,7 +52,7 @@ describe('presets from a repository file, applied to matching containers', () =>
     containers.push(c);
     const e = await inModel(tb, c.id);
     expect(e.task.family).toBe('labelled');
-    expect(tb.backend.effectiveSource(e.container.record)).toMatchObject({ id: 'none', origin: 'preset', presetName: 'by-label' });
+    expect(e.container.source).toMatchObject({ id: 'none', origin: 'preset', presetName: 'by-label' });
   });
 
   it('follows edits of the file, and reports a broken edit while keeping the last good presets', async () => {

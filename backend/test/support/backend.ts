@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Backend, type BackendOptions } from '../../src/app.ts';
+import type { Backend } from '../../src/backend.ts';
+import { composeBackend, type BackendOptions } from '../../src/main.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { docker, pickSubnet, uniqueName } from './docker.ts';
 
@@ -38,7 +39,7 @@ export async function startTestBackend(
       ECS_ENDPOINTS_LOG_LEVEL: 'warn',
       ...env,
     });
-    const backend = new Backend(config, opts);
+    const backend = composeBackend(config, opts);
     try {
       await backend.start();
     } catch (err) {

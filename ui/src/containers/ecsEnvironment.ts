@@ -1,16 +1,5 @@
-/** The variables ECS mode gives a container (what the recreate dialog names). */
-export const ECS_ENVIRONMENT = [
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'ECS_CONTAINER_METADATA_URI_V4',
-  'ECS_CONTAINER_METADATA_URI',
-  'ECS_AGENT_URI',
-  'AWS_EXECUTION_ENV',
-  'AWS_REGION',
-  'AWS_DEFAULT_REGION',
-] as const;
-
-/** Set only when the container does not set them already (its own region wins). */
-export const UNLESS_SET: ReadonlySet<string> = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION']);
+// The ECS environment's names are the contract's: the backend builds and reads the same.
+export { ECS_ENVIRONMENT, UNLESS_SET } from '@ecs-endpoints/contract';
 
 export function labelSnippet(): string {
   return ['services:', '  app:', '    labels:', '      ecs-endpoints.enable: "true"'].join('\n');

@@ -159,7 +159,7 @@ describe('POST /api/containers/:id/ecs', () => {
     const { app, docker, backend } = await setup();
     const c = docker.add({ name: 'early' });
     await until(() => backend.index.get(c.Id), 3000, 'indexed');
-    backend.networkReady = false;
+    backend.keeper.ready = false;
     const r = await request(app).post(`/api/containers/${c.Id}/ecs`).send({ enabled: true });
     expect(r.status).toBe(503);
     expect(r.body.error).toMatch(/not ready/);

@@ -11,7 +11,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterEach, beforeEach } from 'vitest';
-import { Backend } from '../../../src/app.ts';
+import type { Backend } from '../../../src/backend.ts';
+import { composeBackend } from '../../../src/main.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { captureLogs } from '../../../src/log.ts';
 import { createControlApp, type ControlApp, type ControlAppOptions } from '../../../src/control/app.ts';
@@ -189,12 +190,13 @@ export async function lightBackend(
     ECS_ENDPOINTS_CONTROL: '127.0.0.1:0',
     ...opts.env,
   });
-  const backend = new Backend(config, {
+  const backend = composeBackend(config, {
     connect: async () => ({ docker: docker as unknown as Docker, apiVersion: '1.41', engineVersion: '20.10.24-fake' }),
   });
   if (opts.connected !== false) {
     await backend.index.start();
-    backend.networkReady = true;
+    // As if start() had made the network (the fake engine has none) and listened.
+    backend.keeper.ready = true;
     backend.listening = true;
     backend.rebuild();
   }

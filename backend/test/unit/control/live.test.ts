@@ -77,7 +77,7 @@ describe('GET /api/events', () => {
     const r = await open();
     await r.waitFor((e) => e.type === 'sources');
     const from = r.events.length;
-    backend.networkReady = false;
+    backend.keeper.ready = false;
     backend.emit('status');
     const s = await r.waitFor((e) => e.type === 'status', 3000, 'status event', from);
     expect(s.type === 'status' && s.status.network.ready).toBe(false);

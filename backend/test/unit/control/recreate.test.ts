@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { createOptions, ecsEnvironment, recreateWithEcsEnvironment, RecreateError } from '../../../src/containers/recreate.ts';
+import { createOptions, ecsEnvironment, recreateWithEcsEnvironment, RecreateError } from '../../../src/docker/recreate.ts';
 import { inspectInfo } from './helpers.ts';
 
 const SETTINGS = { network: 'ecs-endpoints', address: '169.254.170.2', region: 'us-east-1', launchType: 'EC2' as const };
@@ -102,13 +102,13 @@ describe('recreateWithEcsEnvironment', () => {
 
     const rm = running('rm');
     rm.HostConfig.AutoRemove = true;
-    await expect(recreateWithEcsEnvironment(scriptedDocker(rm).docker, rm.Id, SETTINGS)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/--rm/) });
+    await expect(recreateWithEcsEnvironment(scriptedDocker(rm).docker, rm.Id, SETTINGS)).rejects.toMatchObject({ kind: 'conflict', message: expect.stringMatching(/--rm/) });
     const paused = running('paused');
     paused.State.Paused = true;
-    await expect(recreateWithEcsEnvironment(scriptedDocker(paused).docker, paused.Id, SETTINGS)).rejects.toMatchObject({ status: 409, remedy: expect.stringMatching(/docker unpause paused/) });
+    await expect(recreateWithEcsEnvironment(scriptedDocker(paused).docker, paused.Id, SETTINGS)).rejects.toMatchObject({ kind: 'conflict', remedy: expect.stringMatching(/docker unpause paused/) });
     const shared = running('sidecar');
     shared.HostConfig.NetworkMode = 'container:abc';
-    await expect(recreateWithEcsEnvironment(scriptedDocker(shared).docker, shared.Id, SETTINGS)).rejects.toMatchObject({ status: 409 });
+    await expect(recreateWithEcsEnvironment(scriptedDocker(shared).docker, shared.Id, SETTINGS)).rejects.toMatchObject({ kind: 'conflict' });
   });
 });
 

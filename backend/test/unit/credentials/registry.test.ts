@@ -186,9 +186,11 @@ describe('SourceRegistry', () => {
     expect(errorOf(() => reg.resolveSpec('source:missing')).code).toBe('SourceNotFound');
     expect(errorOf(() => reg.resolveSpec('role-arn:nope')).code).toBe('InvalidSource');
     expect(errorOf(() => reg.resolveSpec('bogus')).remedy).toMatch(/profile:<name>/);
-    // Derived sources appear in the list once used, read-only.
+    // Resolving changes nothing: derived sources are listed when the caller says they are in use, read-only.
+    expect(reg.list().map((s) => s.id)).toEqual(['none', 'fake', 'default', mine.id]);
     expect(reg.get('profile:dev')).toMatchObject({ type: 'profile', builtIn: true, summary: 'profile dev' });
-    expect(reg.list().map((s) => s.id)).toEqual(['none', 'fake', 'default', mine.id, 'profile:dev', 'role-arn:arn:aws:iam::111122223333:role/path/r']);
+    const inUse = ['profile:dev', 'role-arn:arn:aws:iam::111122223333:role/path/r', mine.id, 'source-that-is-gone'];
+    expect(reg.list(inUse).map((s) => s.id)).toEqual(['none', 'fake', 'default', mine.id, 'profile:dev', 'role-arn:arn:aws:iam::111122223333:role/path/r']);
   });
 
   it('derives the default source from ECS_ENDPOINTS_DEFAULT_SOURCE', () => {

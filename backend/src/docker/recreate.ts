@@ -1,26 +1,25 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
+import { buildEcsEnvironment, type EcsEnvironmentSettings } from '@ecs-endpoints/contract';
 import { log } from '../log.ts';
-import { joinBlocker } from '../docker/network.ts';
+import { joinBlocker } from './network.ts';
 import { LABEL } from '../tasks/model.ts';
 
-/** Why a container could not be recreated; `remedy` says what to do, `status` is the HTTP status the control API answers with. */
+/**
+ * Why a container could not be recreated; `remedy` says what to do. `kind`: the container's state
+ * is in the way (conflict), the rollback failed (failed), or the Engine refused (docker).
+ */
 export class RecreateError extends Error {
   constructor(
     message: string,
     readonly remedy: string,
-    readonly status: 409 | 500 | 502 = 502,
+    readonly kind: 'conflict' | 'failed' | 'docker' = 'docker',
   ) {
     super(message);
   }
 }
 
-export interface EcsEnvSettings {
-  /** The endpoint address containers call, e.g. 169.254.170.2. */
-  address: string;
-  region: string;
-  launchType: 'EC2' | 'FARGATE' | 'EXTERNAL';
-}
+export type EcsEnvSettings = EcsEnvironmentSettings;
 
 export interface RecreateSettings extends EcsEnvSettings {
   /** The managed network the new container joins. */
@@ -37,21 +36,10 @@ export interface RecreateResult {
   started: boolean;
 }
 
-/** The variables ECS mode gives a container. Everything else in `existing` is kept. */
+/** The variables ECS mode gives a container, with fresh ids. Everything else in `existing` is kept. */
 export function ecsEnvironment(existing: Record<string, string>, s: EcsEnvSettings): Record<string, string> {
-  const endpointId = randomUUID();
   // 128 random bits: the credentials id is what a container proves itself with (with its address).
-  const credentialsId = randomBytes(16).toString('hex');
-  const env: Record<string, string> = {
-    ECS_CONTAINER_METADATA_URI_V4: `http://${s.address}/v4/${endpointId}`,
-    ECS_CONTAINER_METADATA_URI: `http://${s.address}/v3/${endpointId}`,
-    ECS_AGENT_URI: `http://${s.address}/api/${endpointId}`,
-    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${credentialsId}`,
-    AWS_EXECUTION_ENV: `AWS_ECS_${s.launchType}`,
-  };
-  if (!existing.AWS_REGION) env.AWS_REGION = s.region;
-  if (!existing.AWS_DEFAULT_REGION) env.AWS_DEFAULT_REGION = existing.AWS_REGION || s.region;
-  return env;
+  return buildEcsEnvironment(existing, s, { endpointId: randomUUID(), credentialsId: randomBytes(16).toString('hex') });
 }
 
 function parseEnv(list: string[] | null | undefined): [string, string][] {
@@ -150,20 +138,20 @@ export async function recreateWithEcsEnvironment(docker: Docker, containerId: st
   try {
     info = await old.inspect();
   } catch (err) {
-    throw new RecreateError(`Cannot inspect the container: ${dockerMessage(err)}`, 'Reload the list; the container may have been removed.', 409);
+    throw new RecreateError(`Cannot inspect the container: ${dockerMessage(err)}`, 'Reload the list; the container may have been removed.', 'conflict');
   }
   const name = info.Name.replace(/^\//, '');
   const blocker = joinBlocker(info.HostConfig.NetworkMode ?? '');
-  if (blocker) throw new RecreateError(`Cannot put "${name}" in ECS mode. ${blocker}`, blocker, 409);
+  if (blocker) throw new RecreateError(`Cannot put "${name}" in ECS mode. ${blocker}`, blocker, 'conflict');
   if (info.HostConfig.AutoRemove) {
     throw new RecreateError(
       `"${name}" was started with --rm, so stopping it would remove it: it cannot be recreated safely.`,
       `Start it again with the ECS environment yourself (docker run --network ${s.network} -e AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=… ), or without --rm, then switch ECS mode on.`,
-      409,
+      'conflict',
     );
   }
-  if (info.State.Paused) throw new RecreateError(`"${name}" is paused.`, `Unpause it (docker unpause ${name}) and try again.`, 409);
-  if (info.State.Restarting) throw new RecreateError(`"${name}" is restarting.`, 'Wait until it runs (or stop it) and try again.', 409);
+  if (info.State.Paused) throw new RecreateError(`"${name}" is paused.`, `Unpause it (docker unpause ${name}) and try again.`, 'conflict');
+  if (info.State.Restarting) throw new RecreateError(`"${name}" is restarting.`, 'Wait until it runs (or stop it) and try again.', 'conflict');
   const wasRunning = info.State.Running;
 
   // The image as it was: if the tag has moved since, use the exact image the container runs.
@@ -186,7 +174,7 @@ export async function recreateWithEcsEnvironment(docker: Docker, containerId: st
   try {
     created = await docker.createContainer(createOptions(info, env, imageRef, tempName));
   } catch (err) {
-    throw new RecreateError(`Cannot create a copy of "${name}" with the ECS environment: ${dockerMessage(err)}`, 'Nothing was changed. Fix the cause and try again.', 502);
+    throw new RecreateError(`Cannot create a copy of "${name}" with the ECS environment: ${dockerMessage(err)}`, 'Nothing was changed. Fix the cause and try again.', 'docker');
   }
   const removeNew = () => created.remove({ force: true }).catch((e: unknown) => log.warn('recreate: could not remove the new container', { name, error: dockerMessage(e) }));
   try {
@@ -200,7 +188,7 @@ export async function recreateWithEcsEnvironment(docker: Docker, containerId: st
     }
   } catch (err) {
     await removeNew();
-    throw new RecreateError(`Cannot connect the copy of "${name}" to its networks: ${dockerMessage(err)}`, 'Nothing was changed. Check the networks exist (docker network ls) and try again.', 502);
+    throw new RecreateError(`Cannot connect the copy of "${name}" to its networks: ${dockerMessage(err)}`, 'Nothing was changed. Check the networks exist (docker network ls) and try again.', 'docker');
   }
 
   // 2. Swap: stop and rename the old one, give the new one the name, start it.
@@ -238,7 +226,7 @@ export async function recreateWithEcsEnvironment(docker: Docker, containerId: st
       restored
         ? `The original container was restored${wasRunning ? ' and started again' : ''}. Fix the cause (for example a port another container holds) and try again.`
         : `The original container is kept as "${stage === 'rename-new' || stage === 'start' ? asideName : name}"; rename it back (docker rename ${asideName} ${name}) and start it.`,
-      502,
+      'docker',
     );
   }
 
