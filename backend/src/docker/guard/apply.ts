@@ -78,6 +78,8 @@ function nft(args: string[], input: string): Promise<string> {
       const code = (err as NodeJS.ErrnoException).code;
       reject(new Error(code === 'ENOENT' ? 'the nft command is not installed (Debian/Ubuntu: apt-get install nftables)' : `nft: ${stderr.trim().split('\n')[0] || err.message}`));
     });
+    // nft may exit before reading its input (an error): its exit is what the callback reports.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);
   });
 }

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PRESET_FILE_MAX_BYTES, PresetError, PresetSet, credentialsSpec, matches, parsePresetFile } from '../../src/presets/presets.ts';
-import { presetJsonSchema } from '../../src/presets/schema.ts';
-import { PresetStore } from '../../src/presets/store.ts';
-import { SourceRegistry } from '../../src/credentials/registry.ts';
-import type { ContainerRecord } from '../../src/tasks/types.ts';
+import { PRESET_FILE_MAX_BYTES, PresetError, PresetSet, credentialsSpec, matches, parsePresetFile } from '../../../src/presets/presets.ts';
+import { presetJsonSchema } from '../../../src/presets/schema.ts';
+import { PresetStore } from '../../../src/presets/store.ts';
+import { SourceRegistry } from '../../../src/credentials/registry.ts';
+import type { ContainerRecord } from '../../../src/tasks/types.ts';
 
-const example = readFileSync(new URL('../../../examples/ecs-endpoints.presets.json', import.meta.url), 'utf8');
+const example = readFileSync(new URL('../../../../examples/ecs-endpoints.presets.json', import.meta.url), 'utf8');
 
 function rec(p: Partial<ContainerRecord>): ContainerRecord {
   return {
@@ -100,7 +100,7 @@ describe('preset files', () => {
   });
 
   it('publishes a JSON Schema that is generated from the code (npm run schema)', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../../docs/preset.schema.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(readFileSync(new URL('../../../../docs/preset.schema.json', import.meta.url), 'utf8'));
     expect(committed).toEqual(JSON.parse(JSON.stringify(presetJsonSchema())));
     expect(committed.properties.presets.items.additionalProperties).toBe(false);
   });

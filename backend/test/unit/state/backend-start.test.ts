@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createControlApp } from '../../src/control/app.ts';
-import { lightBackend, onCleanup, tempDir } from './control/helpers.ts';
+import { createControlApp } from '../../../src/control/app.ts';
+import { lightBackend, onCleanup, tempDir } from '../control/helpers.ts';
 
 const FILES = ['ids.json', 'assignments.json', 'ecs-mode.json', 'sources.json', 'presets.json'];
 

@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { Assignments } from '../../src/state/assignments.ts';
-import { PersistentIds } from '../../src/state/ids.ts';
-import { JsonFile, type StateProblem } from '../../src/state/json-file.ts';
-import { SourceRegistry } from '../../src/credentials/registry.ts';
-import { PresetStore } from '../../src/presets/store.ts';
-import { LONG_TERM, tempDir } from './credentials/helpers.ts';
+import { Assignments } from '../../../src/state/assignments.ts';
+import { PersistentIds } from '../../../src/state/ids.ts';
+import { JsonFile, type StateProblem } from '../../../src/state/json-file.ts';
+import { SourceRegistry } from '../../../src/credentials/registry.ts';
+import { PresetStore } from '../../../src/presets/store.ts';
+import { LONG_TERM, tempDir } from '../credentials/helpers.ts';
 
 // The tests run as root, which reads and renames files whatever their mode. A non-root backend
 // facing a mode-000 file, or a root-owned file in a root-owned dir (after one `sudo npm start`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildModel } from '../../src/tasks/model.ts';
-import type { ContainerRecord, IdAllocator } from '../../src/tasks/types.ts';
+import { buildModel } from '../../../src/tasks/model.ts';
+import type { ContainerRecord, IdAllocator } from '../../../src/tasks/types.ts';
 
 const NET = 'ecs-endpoints';
 const settings = { network: NET, region: 'eu-west-1', accountId: '111122223333', cluster: 'default', launchType: 'EC2' as const };
