@@ -46,6 +46,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   private failedAt = 0;
   private unresolved = new Set<string>();
   private pruned = false;
+  private appliedKey?: string;
   readonly table: string;
 
   constructor(
@@ -68,9 +69,13 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
     return b.mac === this.attachment(record)?.mac?.toLowerCase();
   }
 
-  /** Apply the current index now (coalesced); resolves once rules at least this recent are in force or failed. */
-  sync(): Promise<void> {
+  /**
+   * Apply the current index now (coalesced); resolves once rules at least this recent are in force
+   * or failed. `force` re-applies even an unchanged plan (rules someone flushed are put back).
+   */
+  sync(force = false): Promise<void> {
     this.stopped = false;
+    if (force) this.appliedKey = undefined;
     return new Promise((resolve) => {
       this.waiters.push(resolve);
       if (this.running) this.again = true;
@@ -92,6 +97,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
     // Stale bindings would drop the traffic of the next container given one of these addresses.
     await this.runner.remove(this.plan()).catch((err: Error) => log.warn('address guard: could not remove the rules', { error: err.message }));
     this.applied.clear();
+    this.appliedKey = undefined;
     this.pruned = false;
     this.status = { state: 'starting' };
   }
@@ -109,6 +115,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
       targets.push({ ip: n.ip, pid: r.pid, mac: n.mac });
       owners.set(n.ip, { containerId: r.id, pid: r.pid, mac: n.mac.toLowerCase(), port: '' });
     }
+    targets.sort((a, b) => a.ip.localeCompare(b.ip));
     return { table: this.table, bridge: this.opts.bridge() ?? '', targets, owners };
   }
 
@@ -126,6 +133,10 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   private async applyOnce(): Promise<void> {
     const plan = this.plan();
     if (!plan.bridge) return;
+    // Most index changes are other containers on the machine: nothing to apply (in Docker Desktop
+    // each apply is a helper container).
+    const key = JSON.stringify([plan.bridge, plan.targets]);
+    if (key === this.appliedKey && this.status.state === 'enforced') return;
     try {
       // Once per start: tables left by killed backends of networks that are gone.
       const prune = this.pruned ? undefined : { prefix: tableName(''), keep: (await this.opts.networks()).map(tableName) };
@@ -137,6 +148,8 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
         if (owner) next.set(b.ip, { ...owner, port: b.port });
       }
       this.applied = next;
+      // An address that could not be bound is tried again on the next change.
+      this.appliedKey = outcome.unresolved.length ? undefined : key;
       // Said once per address and reason: a container that changed its own MAC stays unbound.
       const said = new Set(outcome.unresolved.map((u) => `${u.ip} ${u.reason}`));
       for (const u of outcome.unresolved) {
