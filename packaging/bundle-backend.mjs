@@ -17,7 +17,7 @@ const workspace = (path) => path.startsWith('@ecs-endpoints/');
 
 await build({
   // guard-helper.js runs in the address guard's short-lived privileged helper container.
-  entryPoints: { main: join(backend, 'src/main.ts'), 'guard-helper': join(backend, 'src/docker/guard/helper-main.ts') },
+  entryPoints: { main: join(backend, 'src/cli.ts'), 'guard-helper': join(backend, 'src/docker/guard/helper-main.ts') },
   outdir: join(backend, 'dist'),
   bundle: true,
   platform: 'node',
