@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /**
  * Configuration from ECS_ENDPOINTS_* environment variables, or the same names as flags
@@ -77,7 +77,7 @@ const Env = z.object({
   ECS_ENDPOINTS_CLUSTER: z.string().min(1).default('default'),
   ECS_ENDPOINTS_LAUNCH_TYPE: z.enum(['EC2', 'FARGATE', 'EXTERNAL']).default('EC2'),
   ECS_ENDPOINTS_RPS_LIMIT: rpsLimit.optional(),
-  ECS_ENDPOINTS_METADATA_PORTS: portList.default('80,51679'),
+  ECS_ENDPOINTS_METADATA_PORTS: portList.prefault('80,51679'),
   ECS_ENDPOINTS_INTROSPECTION_PORT: z.coerce.number().int().min(1).max(65535).default(51678),
   ECS_ENDPOINTS_STS_ENDPOINT: z.string().url().optional(),
   ECS_ENDPOINTS_AWS_CONFIG_DIR: z.string().optional(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { SourceTestResult, SourceView } from './sources.ts';
 import type { PresetsView } from './presets.ts';
 

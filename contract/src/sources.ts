@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 /** Where a container's task-role credentials come from. Secrets appear only in `static` input. */
 export const SOURCE_TYPES = ['none', 'fake', 'profile', 'assume-role', 'static'] as const;
@@ -63,10 +63,11 @@ export const SourceInputSchema = z.discriminatedUnion('type', [
     secretAccessKey: z.string().min(1).optional(),
     sessionToken: z.string().min(1).optional(),
   }),
-]).superRefine((s, ctx) => {
-  if (s.type === 'assume-role' && Boolean(s.roleArn) === Boolean(s.roleName)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['roleArn'], message: 'Give either a role ARN or a role name, not both.' });
-  }
+]).refine((s) => s.type !== 'assume-role' || Boolean(s.roleArn) !== Boolean(s.roleName), {
+  path: ['roleArn'],
+  message: 'Give either a role ARN or a role name, not both.',
+  // Only on input that is otherwise valid: an ARN that fails its own check is reported as that.
+  when: (payload) => payload.issues.length === 0,
 });
 export type SourceInput = z.infer<typeof SourceInputSchema>;
 

@@ -1,5 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { AssignSourceSchema, EnableEcsSchema, type ApiError } from '@ecs-endpoints/contract';
 import type { Backend } from '../backend.ts';
 import type { ContainerRecord } from '../tasks/types.ts';

@@ -1,5 +1,5 @@
 import type { ApiError } from '@ecs-endpoints/contract';
-import type { ZodError } from 'zod';
+import type { ZodError } from 'zod/v4';
 import { CredentialError } from '../credentials/types.ts';
 import { NetworkError } from '../docker/network.ts';
 import { RecreateError } from '../docker/recreate.ts';

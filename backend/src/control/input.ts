@@ -3,7 +3,7 @@
  * typo such as `recreat` or `?limt=5` must be refused by name, not dropped with a 200 or 201.
  */
 import type { Request, RequestHandler } from 'express';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { SourceInputSchema } from '@ecs-endpoints/contract';
 import { assertShallow } from '../presets/presets.ts';
 import { HttpError, badInput } from './errors.ts';
@@ -14,7 +14,7 @@ function routeName(req: Request): string {
   return `${req.method} ${req.baseUrl}${path}`;
 }
 
-function queryError(req: Request, schema: z.AnyZodObject, example?: string): HttpError | undefined {
+function queryError(req: Request, schema: z.ZodObject, example?: string): HttpError | undefined {
   const parsed = schema.safeParse(req.query);
   if (parsed.success) return undefined;
   const route = routeName(req);
@@ -69,7 +69,7 @@ export const SOURCE_EXAMPLE = '{"type": "profile", "name": "Dev", "profile": "de
  * lenient: sources.json keeps each input with its id, and is read with it.
  */
 const StrictSourceInputSchema = (() => {
-  const [first, ...rest] = SourceInputSchema.innerType().options.map((o) => (o as z.AnyZodObject).strict());
+  const [first, ...rest] = SourceInputSchema.options.map((o) => o.strict());
   return z.discriminatedUnion('type', [first!, ...rest]);
 })();
 
@@ -88,7 +88,7 @@ export function sourceBody(req: Request): unknown {
 }
 
 const ImportPresetsSchema = z
-  .object({ content: z.string({ required_error: 'Expected the preset file as a string.', invalid_type_error: 'Expected the preset file as a string.' }) })
+  .object({ content: z.string({ error: 'Expected the preset file as a string.' }) })
   .strict();
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { BUILTIN_SOURCE_IDS, SourceInputSchema, type SourceInput, type SourceView } from '@ecs-endpoints/contract';
 import { JsonFile, describeIssues, listEntries, type StateProblem } from '../state/json-file.ts';
 import { CredentialError } from './types.ts';

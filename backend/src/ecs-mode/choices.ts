@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { JsonFile } from '../state/json-file.ts';
 
 /**

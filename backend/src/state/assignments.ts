@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { JsonFile } from './json-file.ts';
 
 const Schema = z.object({ version: z.literal(1), byName: z.record(z.string(), z.string()) });

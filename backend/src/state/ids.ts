@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { IdAllocator } from '../tasks/types.ts';
 import { JsonFile } from './json-file.ts';
 

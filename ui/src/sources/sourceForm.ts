@@ -105,15 +105,15 @@ function parseTags(text: string): { tags?: Record<string, string>; error?: strin
 }
 
 /** The first segment of an issue path names the form field ("tags.team" → tags). */
-export function fieldOfPath(path: string | (string | number)[]): FieldName | undefined {
-  const first = Array.isArray(path) ? path[0] : path.split(/[./[\]]/).find(Boolean);
+export function fieldOfPath(path: string | readonly PropertyKey[]): FieldName | undefined {
+  const first = typeof path === 'string' ? path.split(/[./[\]]/).find(Boolean) : path[0];
   if (typeof first !== 'string') return undefined;
   return first in emptyValues() ? (first as FieldName) : undefined;
 }
 
 /** Maps issues to fields; what maps to no visible field is returned as form-level messages. */
 export function issuesToErrors(
-  issues: { path: string | (string | number)[]; message: string }[],
+  issues: { path: string | readonly PropertyKey[]; message: string }[],
   visible: FieldName[],
 ): { fields: FieldErrors; form: string[] } {
   const fields: FieldErrors = {};

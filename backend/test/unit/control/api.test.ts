@@ -182,8 +182,8 @@ describe('POST /api/containers/:id/ecs', () => {
 
     const wrongType = await request(app).post(url).send({ enabled: 'yes' });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.error).toBe('The ECS mode change is not valid: enabled: Expected boolean, received string.');
-    expect(wrongType.body.issues).toEqual([{ path: 'enabled', message: 'Expected boolean, received string' }]);
+    expect(wrongType.body.error).toBe('The ECS mode change is not valid: enabled: Invalid input: expected boolean, received string.');
+    expect(wrongType.body.issues).toEqual([{ path: 'enabled', message: 'Invalid input: expected boolean, received string' }]);
     expect(wrongType.body.remedy).toMatch(/"enabled": true/);
 
     const typo = await request(app).post(url).send({ enabled: true, recreat: true });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { Assignments } from '../../../src/state/assignments.ts';
 import { PersistentIds } from '../../../src/state/ids.ts';
 import { JsonFile, type StateProblem } from '../../../src/state/json-file.ts';
