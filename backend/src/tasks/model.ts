@@ -83,6 +83,15 @@ function byCreation(a: TaskContainer, b: TaskContainer): number {
   return a.record.created.localeCompare(b.record.created) || a.record.id.localeCompare(b.record.id);
 }
 
+/** A container in ECS mode, with the container whose network namespace it uses. */
+interface Member {
+  record: ContainerRecord;
+  owner: ContainerRecord;
+  via: 'network' | 'namespace';
+}
+
+type Entry = { task: Task; container: TaskContainer };
+
 /**
  * Group the containers in ECS mode into tasks. A container is in ECS mode when it is attached to
  * the managed network, or when it shares the network namespace of one that is. Grouping: an
@@ -94,48 +103,145 @@ export function buildModel(
   settings: ModelSettings,
   ids: IdAllocator,
   version: number,
-  { overridesFor, sourceOf }: ModelPolicy = {},
+  policy: ModelPolicy = {},
 ): TaskModel {
-  const all = [...records];
+  const model = emptyModel(version);
+  for (const [key, group] of groupIntoTasks(ecsMembers([...records], settings.network))) {
+    const task = makeTask(key, group, settings, ids, policy);
+    model.tasks.push(task);
+    // Indexed in grouping order, as made: which namespace member answers for an address (byIp) depends on it.
+    indexTask(model, task);
+  }
+  model.tasks.sort((a, b) => a.family.localeCompare(b.family) || a.id.localeCompare(b.id));
+  return model;
+}
+
+/** Finds a container by id, name, or an id prefix of at least 12 characters (as in container:<x>). */
+function resolver(all: ContainerRecord[]): (ref: string) => ContainerRecord | undefined {
   const byId = new Map(all.map((r) => [r.id, r]));
   const byDockerName = new Map(all.map((r) => [r.name, r]));
-  const resolve = (ref: string): ContainerRecord | undefined =>
-    byId.get(ref) ?? byDockerName.get(ref) ?? (ref.length >= 12 ? all.find((r) => r.id.startsWith(ref)) : undefined);
+  return (ref) => byId.get(ref) ?? byDockerName.get(ref) ?? (ref.length >= 12 ? all.find((r) => r.id.startsWith(ref)) : undefined);
+}
 
-  // Namespace owner: follow container:<x> links (bounded, in case of a cycle).
-  const ownerOf = (r: ContainerRecord): ContainerRecord | undefined => {
-    let cur: ContainerRecord | undefined = r;
-    for (let i = 0; i < 8 && cur; i++) {
-      const t = namespaceTarget(cur);
-      if (!t) return cur;
-      cur = resolve(t);
-    }
-    return undefined;
-  };
+/** Namespace owner: follow container:<x> links (bounded, in case of a cycle). */
+function namespaceOwner(r: ContainerRecord, resolve: (ref: string) => ContainerRecord | undefined): ContainerRecord | undefined {
+  let cur: ContainerRecord | undefined = r;
+  for (let i = 0; i < 8 && cur; i++) {
+    const t = namespaceTarget(cur);
+    if (!t) return cur;
+    cur = resolve(t);
+  }
+  return undefined;
+}
 
-  const members: { record: ContainerRecord; owner: ContainerRecord; via: 'network' | 'namespace' }[] = [];
+/** The containers whose namespace owner is on the managed network, in the order given. */
+function ecsMembers(all: ContainerRecord[], network: string): Member[] {
+  const resolve = resolver(all);
+  const members: Member[] = [];
   for (const r of all) {
-    const owner = ownerOf(r);
-    if (!owner || !isOnNetwork(owner, settings.network)) continue;
+    const owner = namespaceOwner(r, resolve);
+    if (!owner || !isOnNetwork(owner, network)) continue;
     members.push({ record: r, owner, via: owner === r ? 'network' : 'namespace' });
   }
+  return members;
+}
 
-  const keyOf = (r: ContainerRecord, owner: ContainerRecord): string => {
-    if (r.labels[LABEL.task]) return `label:${r.labels[LABEL.task]}`;
-    if (r.labels[COMPOSE_PROJECT]) return `compose:${r.labels[COMPOSE_PROJECT]}`;
-    if (owner !== r) return keyOf(owner, owner);
-    return `container:${r.id}`;
-  };
+function taskKey(r: ContainerRecord, owner: ContainerRecord): string {
+  if (r.labels[LABEL.task]) return `label:${r.labels[LABEL.task]}`;
+  if (r.labels[COMPOSE_PROJECT]) return `compose:${r.labels[COMPOSE_PROJECT]}`;
+  if (owner !== r) return taskKey(owner, owner);
+  return `container:${r.id}`;
+}
 
-  const groups = new Map<string, typeof members>();
+/** Members by task key, keys in order of first appearance. */
+function groupIntoTasks(members: Member[]): Map<string, Member[]> {
+  const groups = new Map<string, Member[]>();
   for (const m of members) {
-    const k = keyOf(m.record, m.owner);
+    const k = taskKey(m.record, m.owner);
     const g = groups.get(k);
     if (g) g.push(m);
     else groups.set(k, [m]);
   }
+  return groups;
+}
 
-  const model: TaskModel = {
+/** Labels of any member (earliest created first wins), then presets on top. `sorted`: by creation. */
+function taskOverrides(sorted: Member[], overridesFor: OverridesFor | undefined): TaskOverrides {
+  const o: TaskOverrides = {};
+  for (const m of [...sorted].reverse()) Object.assign(o, overridesFromLabels(m.record.labels));
+  for (const m of [...sorted].reverse()) {
+    const { containerName: _name, ...task } = overridesFor?.(m.record) ?? {};
+    Object.assign(o, task);
+  }
+  return o;
+}
+
+/** The task id and ARN: from an overriding ARN (its last segment), else allocated for the key. */
+function taskIdentity(key: string, o: TaskOverrides, cluster: string, settings: ModelSettings, ids: IdAllocator): { id: string; arn: string } {
+  if (o.taskArn) return { arn: o.taskArn, id: o.taskArn.split('/').pop() || ids.taskId(key) };
+  const id = ids.taskId(key);
+  return { id, arn: `arn:aws:ecs:${settings.region}:${settings.accountId}:task/${cluster}/${id}` };
+}
+
+function taskStatus(group: Member[]): Pick<Task, 'knownStatus' | 'desiredStatus'> {
+  const anyRunning = group.some((m) => m.record.state === 'running' || m.record.state === 'restarting' || m.record.state === 'paused');
+  const allCreated = group.every((m) => m.record.state === 'created');
+  return {
+    knownStatus: anyRunning ? 'RUNNING' : allCreated ? 'CREATED' : 'STOPPED',
+    desiredStatus: anyRunning || allCreated ? 'RUNNING' : 'STOPPED',
+  };
+}
+
+function makeTask(key: string, group: Member[], settings: ModelSettings, ids: IdAllocator, policy: ModelPolicy): Task {
+  const sorted = [...group].sort((a, b) => a.record.created.localeCompare(b.record.created));
+  const o = taskOverrides(sorted, policy.overridesFor);
+  const first = sorted[0]!.record;
+  const defaultFamily = key.startsWith('label:') ? key.slice(6) : (first.labels[COMPOSE_PROJECT] ?? first.name);
+  const cluster = o.cluster ?? settings.cluster;
+  const { id, arn } = taskIdentity(key, o, cluster, settings, ids);
+  const task: Task = {
+    key,
+    id,
+    arn,
+    cluster,
+    family: toFamily(o.family ?? defaultFamily),
+    revision: o.revision ?? '1',
+    launchType: o.launchType ?? settings.launchType,
+    availabilityZone: o.availabilityZone ?? `${settings.region}a`,
+    availabilityZoneId: o.availabilityZoneId,
+    vpcId: o.vpcId,
+    serviceName: o.serviceName,
+    cpu: o.cpu,
+    memory: o.memory,
+    tags: o.tags ?? {},
+    networkMode: group.some((m) => m.via === 'namespace') ? 'awsvpc' : 'bridge',
+    ...taskStatus(group),
+    containers: [],
+  };
+  for (const m of group) task.containers.push(taskContainer(m, task, settings, ids, policy));
+  task.containers.sort(byCreation);
+  return task;
+}
+
+function taskContainer(m: Member, task: Task, settings: ModelSettings, ids: IdAllocator, { overridesFor, sourceOf }: ModelPolicy): TaskContainer {
+  const r = m.record;
+  const endpointId = ids.endpointId(r.id, endpointIdFromEnv(r.env));
+  const ownerNet = m.owner.networks.find((n) => n.name === settings.network);
+  return {
+    record: r,
+    endpointId,
+    ecsName: r.labels[LABEL.containerName] ?? overridesFor?.(r)?.containerName ?? r.labels[COMPOSE_SERVICE] ?? r.name,
+    arn: `arn:aws:ecs:${settings.region}:${settings.accountId}:container/${task.cluster}/${task.id}/${derivedUuid(endpointId)}`,
+    namespaceOwnerId: m.owner.id,
+    address: ownerNet?.ip || undefined,
+    credentialsId: credentialsIdFromEnv(r.env),
+    via: m.via,
+    source: sourceOf?.(r) ?? DEFAULT_EFFECTIVE_SOURCE,
+  };
+}
+
+function emptyModel(version: number): TaskModel {
+  return {
     version,
     tasks: [],
     byEndpointId: new Map(),
@@ -145,95 +251,25 @@ export function buildModel(
     byCredentialsId: new Map(),
     byTaskArn: new Map(),
   };
+}
 
-  for (const [key, group] of groups) {
-    // Overrides: labels of any member (earliest created first wins), then presets on top.
-    const sorted = [...group].sort((a, b) => a.record.created.localeCompare(b.record.created));
-    const o: TaskOverrides = {};
-    for (const m of [...sorted].reverse()) Object.assign(o, overridesFromLabels(m.record.labels));
-    for (const m of [...sorted].reverse()) {
-      const { containerName: _name, ...task } = overridesFor?.(m.record) ?? {};
-      Object.assign(o, task);
+function indexTask(model: TaskModel, task: Task): void {
+  model.byTaskArn.set(task.arn, task);
+  for (const c of task.containers) {
+    const entry = { task, container: c };
+    model.byEndpointId.set(c.endpointId, entry);
+    model.byContainerId.set(c.record.id, entry);
+    // The namespace owner answers for its address; members only if the owner is not in the model.
+    if (c.address && c.record.state === 'running' && (c.via === 'network' || !model.byIp.has(c.address))) {
+      model.byIp.set(c.address, entry);
     }
-
-    const first = sorted[0]!.record;
-    const defaultFamily = key.startsWith('label:') ? key.slice(6) : (first.labels[COMPOSE_PROJECT] ?? first.name);
-    const cluster = o.cluster ?? settings.cluster;
-    const family = toFamily(o.family ?? defaultFamily);
-    let taskId: string;
-    let arn: string;
-    if (o.taskArn) {
-      arn = o.taskArn;
-      taskId = o.taskArn.split('/').pop() || ids.taskId(key);
-    } else {
-      taskId = ids.taskId(key);
-      arn = `arn:aws:ecs:${settings.region}:${settings.accountId}:task/${cluster}/${taskId}`;
-    }
-    const anyRunning = group.some((m) => m.record.state === 'running' || m.record.state === 'restarting' || m.record.state === 'paused');
-    const allCreated = group.every((m) => m.record.state === 'created');
-
-    const task: Task = {
-      key,
-      id: taskId,
-      arn,
-      cluster,
-      family,
-      revision: o.revision ?? '1',
-      launchType: o.launchType ?? settings.launchType,
-      availabilityZone: o.availabilityZone ?? `${settings.region}a`,
-      availabilityZoneId: o.availabilityZoneId,
-      vpcId: o.vpcId,
-      serviceName: o.serviceName,
-      cpu: o.cpu,
-      memory: o.memory,
-      tags: o.tags ?? {},
-      networkMode: group.some((m) => m.via === 'namespace') ? 'awsvpc' : 'bridge',
-      knownStatus: anyRunning ? 'RUNNING' : allCreated ? 'CREATED' : 'STOPPED',
-      desiredStatus: anyRunning || allCreated ? 'RUNNING' : 'STOPPED',
-      containers: [],
-    };
-
-    for (const m of group) {
-      const r = m.record;
-      const endpointId = ids.endpointId(r.id, endpointIdFromEnv(r.env));
-      const ownerNet = m.owner.networks.find((n) => n.name === settings.network);
-      const c: TaskContainer = {
-        record: r,
-        endpointId,
-        ecsName: r.labels[LABEL.containerName] ?? overridesFor?.(r)?.containerName ?? r.labels[COMPOSE_SERVICE] ?? r.name,
-        arn: `arn:aws:ecs:${settings.region}:${settings.accountId}:container/${cluster}/${taskId}/${derivedUuid(endpointId)}`,
-        namespaceOwnerId: m.owner.id,
-        address: ownerNet?.ip || undefined,
-        credentialsId: credentialsIdFromEnv(r.env),
-        via: m.via,
-        source: sourceOf?.(r) ?? DEFAULT_EFFECTIVE_SOURCE,
-      };
-      task.containers.push(c);
-    }
-    task.containers.sort(byCreation);
-    model.tasks.push(task);
-    model.byTaskArn.set(task.arn, task);
-
-    for (const c of task.containers) {
-      const entry = { task, container: c };
-      model.byEndpointId.set(c.endpointId, entry);
-      model.byContainerId.set(c.record.id, entry);
-      // The namespace owner answers for its address; members only if the owner is not in the model.
-      if (c.address && c.record.state === 'running' && (c.via === 'network' || !model.byIp.has(c.address))) {
-        model.byIp.set(c.address, entry);
-      }
-      for (const n of new Set([c.ecsName, c.record.name])) {
-        const list = model.byName.get(n);
-        if (list) list.push(entry);
-        else model.byName.set(n, [entry]);
-      }
-      if (c.credentialsId) {
-        const list = model.byCredentialsId.get(c.credentialsId);
-        if (list) list.push(entry);
-        else model.byCredentialsId.set(c.credentialsId, [entry]);
-      }
-    }
+    for (const n of new Set([c.ecsName, c.record.name])) addTo(model.byName, n, entry);
+    if (c.credentialsId) addTo(model.byCredentialsId, c.credentialsId, entry);
   }
-  model.tasks.sort((a, b) => a.family.localeCompare(b.family) || a.id.localeCompare(b.id));
-  return model;
+}
+
+function addTo(index: Map<string, Entry[]>, key: string, entry: Entry): void {
+  const list = index.get(key);
+  if (list) list.push(entry);
+  else index.set(key, [entry]);
 }
