@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { hasEcsEnvironment as hasEnvironment, type ContainerView, type PresetView, type PresetsView, type SourceView, type StatusView } from '@ecs-endpoints/contract';
 import { VERSION, type Backend } from '../backend.ts';
 import { DEFAULT_SOURCE_ID } from '../credentials/registry.ts';
+import { HELPER_LABEL } from '../docker/guard/runner.ts';
 import { joinBlocker } from '../docker/network.ts';
 import { isLabelled } from '../ecs-mode/service.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
@@ -85,9 +86,9 @@ export function hasEcsEnvironment(r: ContainerRecord): boolean {
 }
 
 
-/** The backend's own container (container topology) and Docker Desktop's extension containers are not listed. */
+/** The backend's own container (container topology), its short-lived helpers and Docker Desktop's extension containers are not listed. */
 export function isListed(b: Backend, r: ContainerRecord): boolean {
-  if (r.labels[DESKTOP_PLUGIN] !== undefined) return false;
+  if (r.labels[DESKTOP_PLUGIN] !== undefined || r.labels[HELPER_LABEL] !== undefined) return false;
   if (b.config.topology === 'container') {
     const self = b.config.self ?? hostname();
     if (self && (r.id.startsWith(self) || r.name === self)) return false;

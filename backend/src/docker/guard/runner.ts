@@ -80,7 +80,13 @@ export class HelperContainerRunner implements GuardRunner {
 
   private async run(verb: string, plan: GuardPlan): Promise<string> {
     const d = this.docker();
-    this.image ??= (await d.getContainer(this.selfRef).inspect()).Image;
+    if (!this.image) {
+      this.image = (await d.getContainer(this.selfRef).inspect()).Image;
+      // Helpers a killed backend (of an older version) left behind.
+      for (const c of await d.listContainers({ all: true, filters: JSON.stringify({ label: [HELPER_LABEL], status: ['exited', 'created', 'dead'] }) })) {
+        await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      }
+    }
     const c = await d.createContainer({
       Image: this.image,
       Entrypoint: ['node', '/app/backend/dist/guard-helper.js'],
@@ -88,11 +94,13 @@ export class HelperContainerRunner implements GuardRunner {
       User: '0:0',
       Labels: { [HELPER_LABEL]: 'address-guard' },
       // NET_ADMIN for nft in the host's network namespace, SYS_PTRACE to read containers'
-      // /proc/<pid>/root; nothing more (not --privileged).
-      HostConfig: { NetworkMode: 'host', PidMode: 'host', CapAdd: ['NET_ADMIN', 'SYS_PTRACE'], AutoRemove: false },
+      // /proc/<pid>/root; nothing more (not --privileged). AutoRemove: Docker removes it even if
+      // this backend is stopped while it runs.
+      HostConfig: { NetworkMode: 'host', PidMode: 'host', CapAdd: ['NET_ADMIN', 'SYS_PTRACE'], AutoRemove: true },
     });
     try {
-      const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { readableEnded: boolean };
+      const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+      const ended = new Promise<void>((r) => stream.once('end', () => r()));
       const out = new PassThrough();
       const err = new PassThrough();
       const chunks: Buffer[] = [];
@@ -100,10 +108,12 @@ export class HelperContainerRunner implements GuardRunner {
       out.on('data', (b: Buffer) => chunks.push(b));
       err.on('data', (b: Buffer) => errChunks.push(b));
       d.modem.demuxStream(stream, out, err);
+      // Waiting for the next exit from before the start: an auto-removed container cannot be waited on after.
+      const exited = c.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
       await c.start();
-      const { StatusCode } = (await c.wait()) as { StatusCode: number };
-      // The attach stream ends with the container; give its last bytes a turn to arrive.
-      await new Promise<void>((r) => (stream.readableEnded ? r() : stream.once('end', () => r())));
+      const { StatusCode } = await exited;
+      // The attach stream ends with the container; its last bytes may still be on their way.
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
       if (StatusCode !== 0) throw new Error(Buffer.concat(errChunks).toString('utf8').trim() || `the helper exited with ${StatusCode}`);
       return Buffer.concat(chunks).toString('utf8');
     } finally {

@@ -94,9 +94,10 @@ describe('GET /api/containers', () => {
     expect(l.ecs.auto).toBe(true);
   });
 
-  it('hides the backend\'s own container in the container topology', async () => {
+  it('hides the backend\'s own container in the container topology, and its address guard helpers', async () => {
     const { app, docker } = await setup({ env: { ECS_ENDPOINTS_TOPOLOGY: 'container', ECS_ENDPOINTS_SELF: 'ecs-endpoints-backend' } });
     docker.add({ name: 'ecs-endpoints-backend' });
+    docker.add({ name: 'sharp_turing', labels: { 'ecs-endpoints.helper': 'address-guard' } });
     docker.add({ name: 'app' });
     await until(async () => (await containers(app)).length === 1, 3000, 'one container');
     expect((await containers(app))[0]!.name).toBe('app');
