@@ -124,6 +124,22 @@ export function createOptions(info: Docker.ContainerInspectInfo, env: Record<str
   };
 }
 
+/** What the stages of one recreation share. */
+interface Recreation {
+  docker: Docker;
+  old: Docker.Container;
+  info: Docker.ContainerInspectInfo;
+  s: RecreateSettings;
+  /** Without Docker's leading slash. */
+  name: string;
+  /** The old container's name while the new one takes over its own. */
+  asideName: string;
+  wasRunning: boolean;
+}
+
+/** Where the swap was when it failed: what the rollback must undo, and what the error says. */
+type SwapStage = 'stop' | 'rename' | 'rename-new' | 'start';
+
 /**
  * Recreate a container with its configuration preserved plus the ECS environment, on the managed
  * network, labelled ecs-endpoints.managed=true. The new container is created (under a temporary
@@ -134,6 +150,34 @@ export function createOptions(info: Docker.ContainerInspectInfo, env: Record<str
  */
 export async function recreateWithEcsEnvironment(docker: Docker, containerId: string, s: RecreateSettings): Promise<RecreateResult> {
   const old = docker.getContainer(containerId);
+  const info = await inspectRecreatable(old, s.network);
+  const name = info.Name.replace(/^\//, '');
+  const imageRef = await imageAsRun(docker, info);
+  const env = ecsEnvironment(Object.fromEntries(parseEnv(info.Config.Env)), s);
+  const suffix = randomBytes(3).toString('hex');
+  const r: Recreation = { docker, old, info, s, name, asideName: `${name}-ecs-old-${suffix}`, wasRunning: info.State.Running };
+
+  // 1. Create the new container, untouched old one still running: a bad configuration fails here.
+  const created = await createCopy(r, env, imageRef, `${name}-ecs-new-${suffix}`);
+  const removeNew = () => created.remove({ force: true }).catch((e: unknown) => log.warn('recreate: could not remove the new container', { name, error: dockerMessage(e) }));
+  try {
+    await connectNetworks(r, created);
+  } catch (err) {
+    await removeNew();
+    throw new RecreateError(`Cannot connect the copy of "${name}" to its networks: ${dockerMessage(err)}`, 'Nothing was changed. Check the networks exist (docker network ls) and try again.', 'docker');
+  }
+
+  // 2. Swap: stop and rename the old one, give the new one the name, start it.
+  await swapOrRestore(r, created, removeNew);
+
+  // 3. The new one runs (or was created, for a stopped original): the old one can go. Volumes stay.
+  await old.remove({ force: true, v: false }).catch((e: unknown) => log.warn('recreate: could not remove the old container', { name: r.asideName, error: dockerMessage(e) }));
+  log.info('container recreated with the ECS environment', { name, old: info.Id.slice(0, 12), new: created.id.slice(0, 12) });
+  return { id: created.id, oldId: info.Id, name, started: r.wasRunning };
+}
+
+/** Inspect the container and refuse the states a recreation would harm or cannot handle. */
+async function inspectRecreatable(old: Docker.Container, network: string): Promise<Docker.ContainerInspectInfo> {
   let info: Docker.ContainerInspectInfo;
   try {
     info = await old.inspect();
@@ -146,92 +190,98 @@ export async function recreateWithEcsEnvironment(docker: Docker, containerId: st
   if (info.HostConfig.AutoRemove) {
     throw new RecreateError(
       `"${name}" was started with --rm, so stopping it would remove it: it cannot be recreated safely.`,
-      `Start it again with the ECS environment yourself (docker run --network ${s.network} -e AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=… ), or without --rm, then switch ECS mode on.`,
+      `Start it again with the ECS environment yourself (docker run --network ${network} -e AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=… ), or without --rm, then switch ECS mode on.`,
       'conflict',
     );
   }
   if (info.State.Paused) throw new RecreateError(`"${name}" is paused.`, `Unpause it (docker unpause ${name}) and try again.`, 'conflict');
   if (info.State.Restarting) throw new RecreateError(`"${name}" is restarting.`, 'Wait until it runs (or stop it) and try again.', 'conflict');
-  const wasRunning = info.State.Running;
+  return info;
+}
 
-  // The image as it was: if the tag has moved since, use the exact image the container runs.
-  let imageRef = info.Config.Image;
+/** The image as it was: if the tag has moved since, the exact image the container runs. */
+async function imageAsRun(docker: Docker, info: Docker.ContainerInspectInfo): Promise<string> {
   try {
     const img = await docker.getImage(info.Config.Image).inspect();
-    if (img.Id !== info.Image) imageRef = info.Image;
+    return img.Id !== info.Image ? info.Image : info.Config.Image;
   } catch {
-    imageRef = info.Image;
+    return info.Image;
   }
+}
 
-  const existing = Object.fromEntries(parseEnv(info.Config.Env));
-  const env = ecsEnvironment(existing, s);
-  const suffix = randomBytes(3).toString('hex');
-  const tempName = `${name}-ecs-new-${suffix}`;
-  const asideName = `${name}-ecs-old-${suffix}`;
-
-  // 1. Create the new container, untouched old one still running: a bad configuration fails here.
-  let created: Docker.Container;
+/** The copy under a temporary name; nothing is changed yet, so a failure needs no rollback. */
+async function createCopy(r: Recreation, env: Record<string, string>, imageRef: string, tempName: string): Promise<Docker.Container> {
   try {
-    created = await docker.createContainer(createOptions(info, env, imageRef, tempName));
+    return await r.docker.createContainer(createOptions(r.info, env, imageRef, tempName));
   } catch (err) {
-    throw new RecreateError(`Cannot create a copy of "${name}" with the ECS environment: ${dockerMessage(err)}`, 'Nothing was changed. Fix the cause and try again.', 'docker');
+    throw new RecreateError(`Cannot create a copy of "${r.name}" with the ECS environment: ${dockerMessage(err)}`, 'Nothing was changed. Fix the cause and try again.', 'docker');
   }
-  const removeNew = () => created.remove({ force: true }).catch((e: unknown) => log.warn('recreate: could not remove the new container', { name, error: dockerMessage(e) }));
-  try {
-    const primary = info.HostConfig.NetworkMode && info.HostConfig.NetworkMode !== 'default' ? info.HostConfig.NetworkMode : 'bridge';
-    for (const [net, ep] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
-      if (net === primary) continue;
-      await docker.getNetwork(net).connect({ Container: created.id, EndpointConfig: endpointConfig(net, ep, info.Id) });
-    }
-    if (!info.NetworkSettings?.Networks?.[s.network] && primary !== s.network) {
-      await docker.getNetwork(s.network).connect({ Container: created.id });
-    }
-  } catch (err) {
-    await removeNew();
-    throw new RecreateError(`Cannot connect the copy of "${name}" to its networks: ${dockerMessage(err)}`, 'Nothing was changed. Check the networks exist (docker network ls) and try again.', 'docker');
-  }
+}
 
-  // 2. Swap: stop and rename the old one, give the new one the name, start it.
-  let stage = 'stop';
+/** The old container's other networks (the primary one was given at create), then the managed one if it was on neither. */
+async function connectNetworks(r: Recreation, created: Docker.Container): Promise<void> {
+  const { info, docker } = r;
+  const primary = info.HostConfig.NetworkMode && info.HostConfig.NetworkMode !== 'default' ? info.HostConfig.NetworkMode : 'bridge';
+  for (const [net, ep] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
+    if (net === primary) continue;
+    await docker.getNetwork(net).connect({ Container: created.id, EndpointConfig: endpointConfig(net, ep, info.Id) });
+  }
+  if (!info.NetworkSettings?.Networks?.[r.s.network] && primary !== r.s.network) {
+    await docker.getNetwork(r.s.network).connect({ Container: created.id });
+  }
+}
+
+/** The swap; on failure, the new container is removed, the original restored, and a RecreateError thrown. */
+async function swapOrRestore(r: Recreation, created: Docker.Container, removeNew: () => Promise<unknown>): Promise<void> {
+  // Advanced by swap as it goes, read by the rollback.
+  const at: { stage: SwapStage } = { stage: 'stop' };
   try {
-    if (wasRunning) await old.stop({ t: (info.Config as { StopTimeout?: number }).StopTimeout ?? s.stopTimeoutSeconds ?? 10 });
-    stage = 'rename';
-    await old.rename({ name: asideName });
-    stage = 'rename-new';
-    await created.rename({ name });
-    if (wasRunning) {
-      stage = 'start';
-      await created.start();
-      const now = await created.inspect();
-      if (!now.State.Running && now.State.ExitCode !== 0) {
-        throw new Error(`it exited at once with code ${now.State.ExitCode}${now.State.Error ? ` (${now.State.Error})` : ''}`);
-      }
-    }
+    await swap(r, created, at);
   } catch (err) {
     const reason = dockerMessage(err);
-    log.warn('recreate failed; restoring the original container', { name, stage, error: reason });
+    log.warn('recreate failed; restoring the original container', { name: r.name, stage: at.stage, error: reason });
     await removeNew();
-    let restored = true;
-    try {
-      if (stage !== 'stop' && stage !== 'rename') await old.rename({ name });
-      if (wasRunning) await old.start().catch((e: unknown) => {
-        if (!/already (started|running)/i.test(dockerMessage(e))) throw e;
-      });
-    } catch (e) {
-      restored = false;
-      log.error('recreate: could not restore the original container', { name, error: dockerMessage(e) });
-    }
-    throw new RecreateError(
-      `Recreating "${name}" failed (${stage === 'start' ? 'the new container did not start' : `at ${stage}`}): ${reason}`,
-      restored
-        ? `The original container was restored${wasRunning ? ' and started again' : ''}. Fix the cause (for example a port another container holds) and try again.`
-        : `The original container is kept as "${stage === 'rename-new' || stage === 'start' ? asideName : name}"; rename it back (docker rename ${asideName} ${name}) and start it.`,
-      'docker',
-    );
+    const restored = await restoreOriginal(r, at.stage);
+    throw swapError(r, at.stage, reason, restored);
   }
+}
 
-  // 3. The new one runs (or was created, for a stopped original): the old one can go. Volumes stay.
-  await old.remove({ force: true, v: false }).catch((e: unknown) => log.warn('recreate: could not remove the old container', { name: asideName, error: dockerMessage(e) }));
-  log.info('container recreated with the ECS environment', { name, old: info.Id.slice(0, 12), new: created.id.slice(0, 12) });
-  return { id: created.id, oldId: info.Id, name, started: wasRunning };
+/** Stop and rename the old one, give the new one the name, start it (if the old one ran). */
+async function swap({ old, info, s, name, asideName, wasRunning }: Recreation, created: Docker.Container, at: { stage: SwapStage }): Promise<void> {
+  if (wasRunning) await old.stop({ t: (info.Config as { StopTimeout?: number }).StopTimeout ?? s.stopTimeoutSeconds ?? 10 });
+  at.stage = 'rename';
+  await old.rename({ name: asideName });
+  at.stage = 'rename-new';
+  await created.rename({ name });
+  if (!wasRunning) return;
+  at.stage = 'start';
+  await created.start();
+  const now = await created.inspect();
+  if (!now.State.Running && now.State.ExitCode !== 0) {
+    throw new Error(`it exited at once with code ${now.State.ExitCode}${now.State.Error ? ` (${now.State.Error})` : ''}`);
+  }
+}
+
+/** Give the old container its name back (if it was renamed) and start it again (if it ran). False when that failed. */
+async function restoreOriginal({ old, name, wasRunning }: Recreation, stage: SwapStage): Promise<boolean> {
+  try {
+    if (stage !== 'stop' && stage !== 'rename') await old.rename({ name });
+    if (wasRunning) await old.start().catch((e: unknown) => {
+      if (!/already (started|running)/i.test(dockerMessage(e))) throw e;
+    });
+    return true;
+  } catch (e) {
+    log.error('recreate: could not restore the original container', { name, error: dockerMessage(e) });
+    return false;
+  }
+}
+
+function swapError({ name, asideName, wasRunning }: Recreation, stage: SwapStage, reason: string, restored: boolean): RecreateError {
+  return new RecreateError(
+    `Recreating "${name}" failed (${stage === 'start' ? 'the new container did not start' : `at ${stage}`}): ${reason}`,
+    restored
+      ? `The original container was restored${wasRunning ? ' and started again' : ''}. Fix the cause (for example a port another container holds) and try again.`
+      : `The original container is kept as "${stage === 'rename-new' || stage === 'start' ? asideName : name}"; rename it back (docker rename ${asideName} ${name}) and start it.`,
+    'docker',
+  );
 }
