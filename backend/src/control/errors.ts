@@ -2,6 +2,7 @@ import type { ApiError } from '@ecs-endpoints/contract';
 import type { ZodError } from 'zod/v4';
 import { CredentialError } from '../credentials/types.ts';
 import { NetworkError } from '../docker/network.ts';
+import { DockerUnavailableError } from '../docker/container-index.ts';
 import { RecreateError } from '../docker/recreate.ts';
 import { EcsModeError } from '../ecs-mode/service.ts';
 import { PresetError } from '../presets/presets.ts';
@@ -86,7 +87,7 @@ export function toHttpError(err: unknown): HttpError {
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return new HttpError(415, `Unsupported body encoding: ${e.message ?? ''}.`, 'Send UTF-8 JSON.');
   }
-  if (e.message === 'Not connected to the Docker Engine yet.') {
+  if (err instanceof DockerUnavailableError) {
     return new HttpError(503, 'The Docker Engine is not reachable.', 'Start Docker (or check DOCKER_HOST); ECS Endpoints reconnects by itself.');
   }
   const dockerStatus = e.statusCode;

@@ -13,6 +13,13 @@ const RELEVANT = /^(create|start|restart|die|stop|kill|destroy|rename|update|pau
 /** A cap on remembered destroys, should a read never return. */
 const MAX_TOMBSTONES = 10_000;
 
+/** Docker has not answered yet: callers (the control API) say so instead of failing obscurely. */
+export class DockerUnavailableError extends Error {
+  constructor() {
+    super('Not connected to the Docker Engine yet.');
+  }
+}
+
 export interface IndexEvents {
   /** Containers changed (ids of the ones that did; all of them after a resync). */
   change: [ids: string[]];
@@ -60,7 +67,7 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
   }
 
   get docker(): Docker {
-    if (!this.conn) throw new Error('Not connected to the Docker Engine yet.');
+    if (!this.conn) throw new DockerUnavailableError();
     return this.conn.docker;
   }
 
