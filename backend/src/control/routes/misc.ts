@@ -1,0 +1,42 @@
+import type { Router } from 'express';
+import { z } from 'zod/v4';
+import type { Backend } from '../../backend.ts';
+import { HttpError } from '../errors.ts';
+import { takesNoBody, takesNothing, takesQuery } from '../input.ts';
+import type { LiveHub } from '../live.ts';
+import { listProfiles } from '../profiles.ts';
+import { statusView } from '../views.ts';
+import { resourceRouter } from './router.ts';
+
+const MAX_REQUEST_LOG_LIMIT = 1000;
+
+/** `?limit=` of GET /api/requests: 200 when absent, else a whole number from 1 to the maximum. */
+function requestLogLimit(raw: unknown): number {
+  if (raw === undefined) return 200;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_REQUEST_LOG_LIMIT) {
+    throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_REQUEST_LOG_LIMIT}, not "${String(raw)}".`, 'For example GET /api/requests?limit=50.');
+  }
+  return Number(raw);
+}
+
+/** /status, /profiles, /requests and /events (live updates). */
+export function miscRoutes(b: Backend, live: LiveHub): Router {
+  const api = resourceRouter();
+
+  api.get('/status', takesNothing, (_req, res) => {
+    res.json(statusView(b));
+  });
+
+  api.get('/profiles', takesNothing, async (_req, res) => {
+    res.json(await listProfiles(b.broker.awsConfigFiles));
+  });
+
+  api.get('/requests', takesQuery({ limit: z.unknown().optional() }, 'GET /api/requests?limit=50'), takesNoBody, (req, res) => {
+    res.json(b.requests.list(requestLogLimit(req.query.limit)));
+  });
+
+  // The token may come in the query (EventSource sends no headers); the guard checks it.
+  api.get('/events', takesQuery({ token: z.unknown().optional() }, 'GET /api/events?token=<token>'), takesNoBody, live.handle);
+
+  return api;
+}
