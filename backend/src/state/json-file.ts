@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log.ts';
+import { describeIssues, type RejectedEntry, type Schema } from './list-entries.ts';
+
+// Part of this module's API since before the split; the stores import them from here.
+export { describeIssues, listEntries, type RejectedEntry, type Schema } from './list-entries.ts';
 
 export interface StateProblem {
   /** The state file concerned. */
@@ -14,18 +18,6 @@ export interface StateProblem {
   message: string;
   /** What the user can do about it. */
   remedy: string;
-}
-
-/** The part of a zod schema (v3 or v4) a state file needs. */
-export interface Schema<T> {
-  safeParse(data: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
-}
-
-export interface RejectedEntry {
-  index: number;
-  id?: string;
-  reason: string;
-  entry: unknown;
 }
 
 export interface JsonFileOptions<T> {
@@ -43,44 +35,6 @@ const TEMP_SUFFIX = '.ecs-endpoints-tmp';
 const TEMP_FILE = /^\..+\.\d+-[0-9a-f]+\.ecs-endpoints-tmp$/;
 /** The temp files versions before 0.1.0 left (`.<pid>.<ms>.<random>.tmp`). */
 const LEGACY_TEMP_FILE = /^\.\d+\.\d+\.[0-9a-z]+\.tmp$/;
-
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
-/**
- * Per-entry loading for a document like `{"version": 1, "sources": [...]}`: each entry is checked
- * alone so one bad entry is put aside instead of the whole file; an entry repeating an earlier
- * entry's `idKey` is rejected too. The rest must then pass the document's schema.
- */
-export function listEntries<T>(
-  schema: Schema<T>,
-  key: string,
-  check: (entry: unknown) => string | undefined,
-  idKey: string,
-): (raw: unknown) => { value: T; rejected: RejectedEntry[] } | undefined {
-  return (raw) => {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-    const list = (raw as Record<string, unknown>)[key];
-    if (!Array.isArray(list)) return undefined;
-    const kept: unknown[] = [];
-    const rejected: RejectedEntry[] = [];
-    const seen = new Set<string>();
-    list.forEach((entry: unknown, index) => {
-      const idValue = entry && typeof entry === 'object' ? (entry as Record<string, unknown>)[idKey] : undefined;
-      const id = typeof idValue === 'string' ? idValue : undefined;
-      const reason = check(entry) ?? (id !== undefined && seen.has(id) ? `repeats ${idKey} "${id}" of an earlier entry` : undefined);
-      if (reason) {
-        rejected.push({ index, ...(id !== undefined ? { id } : {}), reason, entry });
-        return;
-      }
-      kept.push(entry);
-      if (id !== undefined) seen.add(id);
-    });
-    const parsed = schema.safeParse({ ...raw, [key]: kept });
-    return parsed.success ? { value: parsed.data, rejected } : undefined;
-  };
-}
 
 /**
  * One JSON document in the state dir. Writes are atomic (temp file, fsync, rename) so a crash
