@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { log } from '../log.ts';
+import { freeName, removeLeftoverTemps, stamp, writeAtomic } from './files.ts';
 import { describeIssues, type RejectedEntry, type Schema } from './list-entries.ts';
 
 // Part of this module's API since before the split; the stores import them from here.
@@ -29,12 +29,6 @@ export interface JsonFileOptions<T> {
    */
   entries?: (raw: unknown) => { value: T; rejected: RejectedEntry[] } | undefined;
 }
-
-/** Temp files are named `.<file>.<pid>-<random>.ecs-endpoints-tmp`, so leftovers of a killed process are recognised at the next start. */
-const TEMP_SUFFIX = '.ecs-endpoints-tmp';
-const TEMP_FILE = /^\..+\.\d+-[0-9a-f]+\.ecs-endpoints-tmp$/;
-/** The temp files versions before 0.1.0 left (`.<pid>.<ms>.<random>.tmp`). */
-const LEGACY_TEMP_FILE = /^\.\d+\.\d+\.[0-9a-z]+\.tmp$/;
 
 /**
  * One JSON document in the state dir. Writes are atomic (temp file, fsync, rename) so a crash
@@ -227,58 +221,6 @@ export class JsonFile<T> {
       log.warn(`state: cannot set the mode of ${this.path}`, { error: (err as Error).message });
     }
   }
-}
-
-/** Write to a temp file (created owner-only, fsynced) and rename it over `path`. Throws; the temp file is removed on failure. */
-function writeAtomic(path: string, data: string, mode: number): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
-  let fd: number | undefined;
-  try {
-    // wx: a fresh file, so `mode` applies (it is ignored when a file already exists).
-    fd = openSync(tmp, 'wx', mode);
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      if (fd !== undefined) closeSync(fd);
-      rmSync(tmp, { force: true });
-    } catch {
-      // The first error is the one to report.
-    }
-    throw err;
-  }
-}
-
-/** Temp files of a process killed mid-write: full copies of state files (secrets included). Ours are written synchronously, so none is in flight. */
-function removeLeftoverTemps(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    log.warn(`state: cannot list ${dir} to remove leftover temp files`, { error: (err as Error).message });
-    return;
-  }
-  for (const name of names) {
-    if (!TEMP_FILE.test(name) && !LEGACY_TEMP_FILE.test(name)) continue;
-    try {
-      rmSync(join(dir, name), { force: true });
-    } catch (err) {
-      log.warn(`state: cannot remove the leftover temp file ${join(dir, name)}`, { error: (err as Error).message });
-    }
-  }
-}
-
-function stamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-');
-}
-
-/** `path`, or `path-2`, `path-3`…: renaming onto an existing kept copy would destroy it. */
-function freeName(path: string): string {
-  if (!existsSync(path)) return path;
-  for (let n = 2; ; n++) if (!existsSync(`${path}-${n}`)) return `${path}-${n}`;
 }
 
 function quote(path: string): string {
