@@ -101,6 +101,10 @@ ENV NODE_ENV=production \
     ECS_ENDPOINTS_STATE_DIR=/data
 COPY --from=nft /nft/ /
 COPY metadata.json docker.svg docker-compose.yaml /
+# Host scripts (metadata.json host.binaries): where the person's AWS files are, for the UI to tell the backend.
+COPY packaging/host/aws-paths.sh /darwin/aws-paths.sh
+COPY packaging/host/aws-paths.sh /linux/aws-paths.sh
+COPY packaging/host/aws-paths.cmd /windows/aws-paths.cmd
 COPY --from=build /src/ui/build /ui
 COPY --from=prod-deps /src/node_modules /app/node_modules
 COPY --from=build /src/backend/dist /app/backend/dist

@@ -395,6 +395,18 @@ function copiedInto(stage, path, what = 'file') {
   });
 }
 
+/** The checkout path the final stage copies to `path` in the image (a single-source COPY from the context), if any. */
+function copySource(stage, path) {
+  const target = posix.normalize('/' + path);
+  for (const { from, sources, dest } of stage.copies) {
+    if (from || sources.length !== 1) continue;
+    const d = posix.normalize(dest.startsWith('/') ? dest : '/' + dest);
+    if (d === target) return posix.normalize(sources[0]);
+    if (dest.endsWith('/') && posix.join(d, posix.basename(sources[0])) === target) return posix.normalize(sources[0]);
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // YAML, read with the `yaml` package (YAML 1.2, as Compose reads it).
 
@@ -457,6 +469,9 @@ export function checkRepo(dir, buildArgs = {}) {
       if (kind === 'dir') return copiedInto(stage, p, 'dir');
       const inTab = meta?.ui?.['dashboard-tab']?.root;
       if (inTab && posix.normalize('/' + p).startsWith(posix.normalize(inTab + '/'))) return copiedInto(stage, inTab, 'dir');
+      // Copied from elsewhere in the checkout (the host scripts: packaging/host/… → /darwin/…).
+      const source = copySource(stage, p);
+      if (source !== undefined && source !== posix.normalize(p.replace(/^\/+/, ''))) return existsSync(at(source)) && statSync(at(source)).isFile();
       if (!existsSync(at(p)) || !statSync(at(p)).isFile()) return false;
       if (!copiedInto(stage, p)) {
         out.push(err('Dockerfile', `${p} exists in the checkout but the final stage does not COPY it to /${p.replace(/^\/+/, '')}`));
