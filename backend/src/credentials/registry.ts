@@ -2,17 +2,14 @@ import { join } from 'node:path';
 import { z } from 'zod/v4';
 import { BUILTIN_SOURCE_IDS, SourceInputSchema, type SourceInput, type SourceView } from '@ecs-endpoints/contract';
 import { JsonFile, describeIssues, listEntries, type StateProblem } from '../state/json-file.ts';
+import { DEFAULT_CHAIN_ID, DEFAULT_SOURCE_ID, SPEC_HELP, derivedSource, isDerivedId, parseSpec } from './source-specs.ts';
+import { aliasView, inputView } from './source-views.ts';
 import { CredentialError } from './types.ts';
 
-/** The source every container falls back to; it follows ECS_ENDPOINTS_DEFAULT_SOURCE. */
-export const DEFAULT_SOURCE_ID = 'default';
-/** The backend's own default credential chain: the base of `role-arn:<arn>` specs. Never listed. */
-export const DEFAULT_CHAIN_ID = '@default-chain';
+// Defined with the specs that name them; exported here too, for the registry's users.
+export { DEFAULT_CHAIN_ID, DEFAULT_SOURCE_ID } from './source-specs.ts';
 
 const RESERVED_IDS = new Set<string>([BUILTIN_SOURCE_IDS.none, BUILTIN_SOURCE_IDS.fake, DEFAULT_SOURCE_ID]);
-/** The same rule the contract applies to role ARNs. */
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const SPEC_HELP = 'Use none, fake, profile:<name>, role-arn:<arn> or source:<id>.';
 
 /** A source as stored in sources.json: the user's input plus its id. Static sources hold their secret here, and only here. */
 export type StoredSource = SourceInput & { id: string };
@@ -51,10 +48,6 @@ function slug(name: string): string {
   return s || 'source';
 }
 
-function maskKey(accessKeyId: string): string {
-  return accessKeyId.length > 8 ? `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}` : '…';
-}
-
 function invalid(err: z.ZodError): CredentialError {
   const issues = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   return new CredentialError(
@@ -86,7 +79,7 @@ export class SourceRegistry {
     this.file = new JsonFile(path, SourcesDocSchema, () => ({ version: 1 as const, sources: [] }), { mode: 0o600, entries });
     this.defaultSpec = (opts.defaultSpec ?? 'none').trim() || 'none';
     try {
-      this.defaultTarget = this.parseSpec(this.defaultSpec, false);
+      this.defaultTarget = parseSpec(this.defaultSpec);
     } catch (err) {
       const e = err as CredentialError;
       throw new CredentialError(e.code, `ECS_ENDPOINTS_DEFAULT_SOURCE: ${e.message}`, e.remedy);
@@ -130,22 +123,8 @@ export class SourceRegistry {
   get(id: string): SourceView | undefined {
     const r = this.record(id);
     if (!r || r.kind === 'default-chain') return undefined;
-    if (r.kind === 'alias') {
-      const target = this.record(r.target);
-      const targetView = target && target.kind !== 'alias' && target.kind !== 'default-chain' ? this.view(target.id, target.input, target.kind) : undefined;
-      return {
-        id: r.id,
-        name: 'Default',
-        type: targetView?.type ?? 'none',
-        summary: targetView
-          ? `${r.spec}: ${targetView.summary}`
-          : `${r.spec} (source "${r.target}" does not exist: containers get no credentials)`,
-        settings: { spec: r.spec, target: r.target },
-        builtIn: true,
-        assignedTo: [],
-      };
-    }
-    return this.view(r.id, r.input, r.kind);
+    if (r.kind === 'alias') return aliasView(r, (id) => this.record(id));
+    return inputView(r.id, r.input, r.kind, (id) => this.record(id));
   }
 
   /** Everything about a source id, secrets included: for the broker only. */
@@ -154,18 +133,7 @@ export class SourceRegistry {
     if (id === BUILTIN_SOURCE_IDS.fake) return { id, kind: 'builtin', input: { type: 'fake', name: 'Fake' } };
     if (id === DEFAULT_SOURCE_ID) return { id, kind: 'alias', spec: this.defaultSpec, target: this.defaultTarget };
     if (id === DEFAULT_CHAIN_ID) return { id, kind: 'default-chain' };
-    if (id.startsWith('profile:')) {
-      const profile = id.slice('profile:'.length);
-      return profile ? { id, kind: 'derived', input: { type: 'profile', name: `profile ${profile}`, profile } } : undefined;
-    }
-    if (id.startsWith('role-arn:')) {
-      // role-arn:<arn> assumes from the backend's own identity; role-arn:<arn>?from=<spec> from another source.
-      const [roleArn = '', from] = id.slice('role-arn:'.length).split('?from=');
-      if (!ROLE_ARN.test(roleArn)) return undefined;
-      const baseSourceId = from ? this.parseSpec(from, false) : DEFAULT_CHAIN_ID;
-      const name = from ? `role ${roleArn} from ${from}` : `role ${roleArn}`;
-      return { id, kind: 'derived', input: { type: 'assume-role', name, roleArn, baseSourceId } };
-    }
+    if (isDerivedId(id)) return derivedSource(id);
     const stored = this.file.get().sources.find((s) => s.id === id);
     if (!stored) return undefined;
     const { id: _id, ...input } = stored;
@@ -237,7 +205,7 @@ export class SourceRegistry {
    * or `source:<id>`. Throws CredentialError InvalidSource / SourceNotFound. Changes nothing.
    */
   resolveSpec(spec: string): string {
-    return this.parseSpec(spec, true);
+    return parseSpec(spec, (id) => this.get(id) !== undefined);
   }
 
   /** Ids whose credentials depend on `id`: sources using it as base (transitively) and `default` if it points there. */
@@ -255,35 +223,6 @@ export class SourceRegistry {
     visit(id);
     out.delete(id);
     return [...out];
-  }
-
-  private parseSpec(raw: string, requireExisting: boolean): string {
-    const spec = raw.trim();
-    if (spec === BUILTIN_SOURCE_IDS.none || spec === BUILTIN_SOURCE_IDS.fake || spec === DEFAULT_SOURCE_ID) return spec;
-    const m = /^(source|profile|role-arn):(.*)$/.exec(spec);
-    const value = m?.[2]?.trim() ?? '';
-    if (!m || !value) throw new CredentialError('InvalidSource', `"${raw}" is not a source spec.`, SPEC_HELP);
-    if (m[1] === 'source') {
-      if (requireExisting && !this.get(value)) {
-        throw new CredentialError('SourceNotFound', `There is no source "${value}".`, 'Create the source first, or refer to one that exists (see the Sources list).');
-      }
-      return value;
-    }
-    let id = `${m[1]}:${value}`;
-    if (m[1] === 'role-arn') {
-      const [arn = '', from] = value.split('?from=');
-      if (!ROLE_ARN.test(arn)) {
-        throw new CredentialError('InvalidSource', `"${arn}" is not a role ARN.`, 'A role ARN looks like arn:aws:iam::123456789012:role/my-role (a path such as role/service/my-role is allowed).');
-      }
-      if (from !== undefined) {
-        const base = this.parseSpec(from, requireExisting);
-        if (base === BUILTIN_SOURCE_IDS.none || base === BUILTIN_SOURCE_IDS.fake || base === DEFAULT_SOURCE_ID) {
-          throw new CredentialError('InvalidSource', `A role cannot be assumed from "${from}".`, 'Assume it from a profile, a source or the backend\'s own identity (role-arn:<arn> alone).');
-        }
-        id = `role-arn:${arn}?from=${base.includes(':') ? base : `source:${base}`}`;
-      }
-    }
-    return id;
   }
 
   private editable(id: string, what: 'edit' | 'delete'): { id: string; kind: 'user'; input: SourceInput } {
@@ -330,53 +269,5 @@ export class SourceRegistry {
       current = r.input.baseSourceId;
     }
     throw issue('The chain of base sources is too long.', 'Choose a base source closer to real credentials.');
-  }
-
-  private view(id: string, input: SourceInput, kind: 'builtin' | 'user' | 'derived'): SourceView {
-    const base = { id, name: input.name, type: input.type, builtIn: kind !== 'user', assignedTo: [] as string[] };
-    switch (input.type) {
-      case 'none':
-        return { ...base, summary: 'no credentials (ECS mode without a task role)', settings: {} };
-      case 'fake':
-        return {
-          ...base,
-          summary: input.roleArn ? `fake credentials as ${input.roleArn} (no network)` : 'fake credentials, role named after the task family (no network)',
-          settings: { roleArn: input.roleArn },
-        };
-      case 'profile':
-        return { ...base, summary: `profile ${input.profile}`, settings: { profile: input.profile } };
-      case 'assume-role': {
-        const role = input.roleArn ?? `role ${input.roleName} in the base account`;
-        const baseRecord = this.record(input.baseSourceId);
-        const from =
-          baseRecord?.kind === 'default-chain'
-            ? "the backend's default credentials"
-            : baseRecord?.kind === 'alias'
-              ? 'the default source'
-              : baseRecord
-                ? baseRecord.input.name
-                : `"${input.baseSourceId}" (missing)`;
-        return {
-          ...base,
-          summary: `assume ${role} from ${from}`,
-          settings: {
-            roleArn: input.roleArn,
-            roleName: input.roleName,
-            baseSourceId: input.baseSourceId,
-            sessionName: input.sessionName,
-            externalId: input.externalId,
-            durationSeconds: input.durationSeconds,
-            tags: input.tags,
-          },
-        };
-      }
-      case 'static':
-        return {
-          ...base,
-          summary: `static ${maskKey(input.accessKeyId)}${input.sessionToken ? ' (session credentials)' : ' (exchanged with GetSessionToken)'}`,
-          // The access key id identifies keys without granting anything; the UI needs it to edit the source.
-          settings: { accessKeyId: input.accessKeyId, keyType: input.sessionToken ? 'session' : 'long-term' },
-        };
-    }
   }
 }
