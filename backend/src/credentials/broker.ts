@@ -5,13 +5,10 @@ import { log } from '../log.ts';
 import { timeoutError, toCredentialError, type ErrorContext } from './errors.ts';
 import { formatExpiration } from './format.ts';
 import type { SourceRegistry, SourceRecord } from './registry.ts';
-import { AssumeRoleSource } from './sources/assume-role.ts';
-import { DefaultChainSource } from './sources/default-chain.ts';
+import { SourceFactory } from './source-factory.ts';
 import { FakeSource } from './sources/fake.ts';
 import { NoneSource } from './sources/none.ts';
-import { ProfileSource } from './sources/profile.ts';
-import { HOUR_MS, type CredentialSource, type SourceDeps } from './sources/source.ts';
-import { StaticSource } from './sources/static.ts';
+import { HOUR_MS, type CredentialSource } from './sources/source.ts';
 import { getCallerIdentity, stsTarget, type StsSettings } from './sts.ts';
 import { CredentialError, type AwsCredentials, type CredentialContext, type CredentialErrorJson } from './types.ts';
 
@@ -84,7 +81,7 @@ export class CredentialBroker {
   private readonly minRefetchIntervalMs: number;
   private readonly entries = new Map<string, Entry>();
   private readonly generations = new Map<string, number>();
-  private readonly memos = new Map<string, Map<string, unknown>>();
+  private readonly sources: SourceFactory;
 
   constructor(opts: CredentialBrokerOptions) {
     this.registry = opts.registry;
@@ -96,6 +93,7 @@ export class CredentialBroker {
     this.minValidityMs = opts.minValidityMs ?? 15 * MINUTE_MS;
     this.failureTtlMs = opts.failureTtlMs ?? 2000;
     this.minRefetchIntervalMs = opts.minRefetchIntervalMs ?? 30 * 1000;
+    this.sources = new SourceFactory({ registry: this.registry, sts: this.sts, awsFiles: this.awsFiles, credentials: (id) => this.get(id) });
   }
 
   /** The files profiles are read from (for the status page). */
@@ -108,9 +106,14 @@ export class CredentialBroker {
    * CredentialError (SourceNotFound, StsTimeout, StsUnreachable, AccessDenied, …) with a remedy.
    */
   async get(sourceId: string, ctx: CredentialContext = {}): Promise<AwsCredentials | null> {
-    const { id, source } = this.sourceFor(sourceId);
+    const { id, source } = this.sources.sourceFor(sourceId);
     if (source instanceof NoneSource) return null;
     return this.getFrom(id, source, ctx, false);
+  }
+
+  /** Follow aliases (the default source) to the source that does the work. */
+  targetId(sourceId: string): string {
+    return this.sources.targetId(sourceId);
   }
 
   /** Cache state for the UI. */
@@ -138,7 +141,7 @@ export class CredentialBroker {
     const ids = new Set([sourceId, this.targetId(sourceId), ...this.registry.dependents(sourceId)]);
     for (const id of ids) {
       this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
-      this.memos.delete(id);
+      this.sources.forget(id);
       for (const [key, e] of this.entries) if (e.sourceId === id) this.entries.delete(key);
     }
   }
@@ -147,7 +150,7 @@ export class CredentialBroker {
   async test(sourceId: string): Promise<SourceTestResult> {
     let errCtx: ErrorContext = this.errorContext(sourceId);
     try {
-      const { id, record, source } = this.sourceFor(sourceId);
+      const { id, record, source } = this.sources.sourceFor(sourceId);
       errCtx = this.errorContext(id, record);
       if (source instanceof NoneSource) {
         return {
@@ -268,87 +271,6 @@ export class CredentialBroker {
       return await Promise.race([fn(ac.signal), timeout]);
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  /** Follow aliases (the default source) to the source that does the work. */
-  targetId(sourceId: string): string {
-    let id = sourceId;
-    for (let hops = 0; hops < 5; hops++) {
-      const r = this.registry.record(id);
-      if (r?.kind !== 'alias') return id;
-      id = r.target;
-    }
-    return id;
-  }
-
-  private sourceFor(sourceId: string): { id: string; record: SourceRecord; source: CredentialSource } {
-    const id = this.targetId(sourceId);
-    const record = this.registry.record(id);
-    if (!record || record.kind === 'alias') {
-      const viaDefault = id !== sourceId;
-      throw new CredentialError(
-        'SourceNotFound',
-        viaDefault ? `Source "${sourceId}" refers to "${id}", which does not exist.` : `There is no source "${sourceId}".`,
-        viaDefault
-          ? 'Create that source, or change ECS_ENDPOINTS_DEFAULT_SOURCE and restart the backend.'
-          : 'Assign the container another source; this one may have been deleted.',
-      );
-    }
-    return { id, record, source: this.makeSource(id, record) };
-  }
-
-  private deps(id: string): SourceDeps {
-    let memo = this.memos.get(id);
-    if (!memo) {
-      memo = new Map();
-      this.memos.set(id, memo);
-    }
-    return {
-      sts: this.sts,
-      awsFiles: this.awsFiles,
-      memo,
-      baseCredentials: (baseId) => this.baseCredentials(id, baseId),
-    };
-  }
-
-  private async baseCredentials(id: string, baseId: string): Promise<AwsCredentials | null> {
-    // Sources are checked for cycles when saved; a hand-edited sources.json could still hold one.
-    const seen = new Set([id]);
-    let cur = this.targetId(baseId);
-    for (let depth = 0; depth < 20; depth++) {
-      if (seen.has(cur)) {
-        throw new CredentialError('InvalidSource', `Source "${id}": its chain of base sources loops back to "${cur}".`, 'Edit the sources so that the chain of base sources ends in real credentials.');
-      }
-      seen.add(cur);
-      const r = this.registry.record(cur);
-      if (r?.kind !== 'user' || r.input.type !== 'assume-role') break;
-      cur = this.targetId(r.input.baseSourceId);
-    }
-    return this.get(baseId);
-  }
-
-  private makeSource(id: string, record: Exclude<SourceRecord, { kind: 'alias' }>): CredentialSource {
-    if (record.kind === 'default-chain') return new DefaultChainSource(id, this.deps(id));
-    const input = record.input;
-    switch (input.type) {
-      case 'none':
-        return new NoneSource(id);
-      case 'fake':
-        return new FakeSource(id, input.roleArn);
-      case 'profile':
-        return new ProfileSource(id, input.profile, this.deps(id));
-      case 'assume-role':
-        return new AssumeRoleSource(id, input, this.deps(id));
-      case 'static':
-        if (!input.secretAccessKey) {
-          throw new CredentialError('InvalidSource', `Source "${id}" has no secret access key.`, 'Edit the source and enter the secret access key.');
-        }
-        return new StaticSource(
-          id,
-          { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey, ...(input.sessionToken ? { sessionToken: input.sessionToken } : {}) },
-          this.deps(id),
-        );
     }
   }
 
