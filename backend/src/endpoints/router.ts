@@ -54,18 +54,59 @@ function escape(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The path's first segment (`v4` of `/v4/…`), by which routes are bucketed. */
+function topOf(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end < 0 ? path.slice(1) : path.slice(1, end);
+}
+
+/** The first segments a pattern can match: a literal, or the alternatives of `{v:v3|v4}`; undefined for any. */
+function topsOf(pattern: string): string[] | undefined {
+  const first = topOf(pattern);
+  const alt = /^\{\w+:([\w|]+)\}$/.exec(first);
+  if (alt) return alt[1]!.split('|');
+  return first.includes('{') ? undefined : [first];
+}
+
+/** Remembered answers, per model (conditions read it): a repeated request costs one lookup. */
+const MEMO_LIMIT = 4096;
+
 /** The routes in order; the first whose path (and condition) matches wins, as in gorilla/mux. */
 export class RouteTable {
-  private readonly routes: Compiled[];
+  /** Routes by first segment, each bucket in table order; `*` holds routes any segment may start. */
+  private readonly buckets = new Map<string, Compiled[]>();
+  private readonly anyTop: Compiled[] = [];
+  private memo = new Map<string, Match | null>();
+  private memoModel?: object;
 
   constructor(routes: Route[]) {
-    this.routes = routes.map(compile);
+    const compiled = routes.map(compile);
+    const tops = new Set(compiled.flatMap((r) => topsOf(r.pattern) ?? []));
+    for (const top of tops) this.buckets.set(top, compiled.filter((r) => (topsOf(r.pattern) ?? [top]).includes(top)));
+    this.anyTop.push(...compiled.filter((r) => topsOf(r.pattern) === undefined));
   }
 
   /** The route for this request, or undefined for Go's 404. `allowed` false means a 405. */
   match(method: string, path: string, reads: Reads): Match | undefined {
+    // Per model (each rebuild is a new object; planes sharing this table have their own).
+    const model = reads.model();
+    if (model !== this.memoModel) {
+      this.memo.clear();
+      this.memoModel = model;
+    }
+    const key = `${method} ${path}`;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const found = this.scan(method, path, reads);
+    // Bounded: paths a client makes up cannot grow it without end.
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(key, found ?? null);
+    return found;
+  }
+
+  private scan(method: string, path: string, reads: Reads): Match | undefined {
     let wrongMethod: Match | undefined;
-    for (const route of this.routes) {
+    for (const route of this.buckets.get(topOf(path)) ?? this.anyTop) {
       const m = route.regex.exec(path);
       if (!m || (route.when && !route.when(reads, path))) continue;
       const params = { ...m.groups };
