@@ -13,6 +13,9 @@ UI_DEV_URL ?= http://localhost:5173
 NAME ?= ecs-endpoints
 PORT ?= 8080
 STATE_VOLUME ?= ecs-endpoints-state
+# The AWS profiles the standalone backend reads (mounted read-only when the folder exists, so
+# Docker does not create a root-owned ~/.aws).
+AWS_DIR ?= $(HOME)/.aws
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')
 HAS_BUILDX := $(shell docker buildx version >/dev/null 2>&1 && echo yes)
@@ -91,6 +94,7 @@ run-standalone: ## Run the image on a plain Docker Engine: endpoints at 169.254.
 		--network host \
 		-v /var/run/docker.sock:/var/run/docker.sock \
 		-v $(STATE_VOLUME):/data \
+		$(if $(wildcard $(AWS_DIR)),-v $(AWS_DIR):/home/node/.aws:ro) \
 		-e ECS_ENDPOINTS_TOPOLOGY=host \
 		-e ECS_ENDPOINTS_CONTROL=127.0.0.1:$(PORT) \
 		$(IMAGE):$(TAG)

@@ -77,6 +77,10 @@ function plan() {
   return { reasons, groups };
 }
 
+// One place for the person's AWS folder whoever the backend runs as: the README mounts ~/.aws at
+// /home/node/.aws, and the SDKs find profiles and the SSO token cache under $HOME/.aws.
+env.HOME = '/home/node';
+
 if (process.getuid?.() === 0 && env.ECS_ENDPOINTS_RUN_AS !== 'root') {
   const { reasons, groups } = plan();
   if (reasons.length) {
@@ -85,7 +89,6 @@ if (process.getuid?.() === 0 && env.ECS_ENDPOINTS_RUN_AS !== 'root') {
     process.setgroups([GID, ...groups]);
     process.setgid(GID);
     process.setuid(UID);
-    env.HOME = '/home/node';
     env.USER = 'node';
     say(`running as uid ${UID} (node)${groups.length ? ` with the Docker socket's group ${groups.join(', ')}` : ''}`);
   }

@@ -8,7 +8,7 @@
 import type { StatusView } from '@ecs-endpoints/contract';
 import type Docker from 'dockerode';
 import { spawn, execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { arch, tmpdir } from 'node:os';
@@ -278,6 +278,8 @@ describe('in the container topology, as inside Docker Desktop', () => {
 });
 
 describe('standalone on a plain Docker Engine (host network)', () => {
+  const DEV_KEY = 'AKIAMOUNTEDFOLDER001';
+  let aws: string;
   let backend: Docker.Container;
   let net: string;
   let prefix: string;
@@ -290,7 +292,13 @@ describe('standalone on a plain Docker Engine (host network)', () => {
     net = uniqueName('ecs-ext-solo');
     networks.push(net);
     port = await freePort();
-    // The documented command (docs/packaging.md, make run-standalone), with its own network and port.
+    // The person's ~/.aws, as the README's command mounts it (read-only, into the node user's home).
+    aws = mkdtempSync(join(tmpdir(), 'ext-aws-'));
+    dirs.push(aws);
+    writeFileSync(join(aws, 'credentials'), `[dev]\naws_access_key_id = ${DEV_KEY}\naws_secret_access_key = dev/secret/key/from/the/mounted/folder/0001\n`);
+    writeFileSync(join(aws, 'config'), '[profile dev]\nregion = eu-west-1\n');
+    chmodSync(aws, 0o755);
+    // The documented command (README, docs/packaging.md, make run-standalone), with its own network and port.
     backend = await docker.createContainer({
       name: uniqueName('ecs-ext-standalone'),
       Image: TAG,
@@ -299,10 +307,10 @@ describe('standalone on a plain Docker Engine (host network)', () => {
         `ECS_ENDPOINTS_CONTROL=127.0.0.1:${port}`,
         `ECS_ENDPOINTS_NETWORK=${net}`,
         `ECS_ENDPOINTS_SUBNET=${picked.subnet}`,
-        'ECS_ENDPOINTS_DEFAULT_SOURCE=fake',
+        'ECS_ENDPOINTS_DEFAULT_SOURCE=profile:dev',
       ],
       Labels: { 'ecs-endpoints-test': 'true' },
-      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`] },
+      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`, `${aws}:/home/node/.aws:ro`] },
     });
     containers.push(backend);
     await backend.start();
@@ -317,7 +325,7 @@ describe('standalone on a plain Docker Engine (host network)', () => {
     expect(info.IPAM?.Config?.[0]).toMatchObject({ Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2` });
   });
 
-  it('serves credentials at .2 to a container on its network', async () => {
+  it('serves credentials at .2 to a container on its network, from a profile in the mounted ~/.aws', async () => {
     await until('the network', async () => (await docker.getNetwork(net).inspect()).Id, backend);
     const app = await runContainer({ name: uniqueName('ecs-ext-solo-app'), network: net });
     containers.push(app);
@@ -325,11 +333,14 @@ describe('standalone on a plain Docker Engine (host network)', () => {
       'credentials for the busybox container',
       async () => {
         const r = await httpFrom(app, `http://${prefix}.2/creds`);
-        return r.status === 200 ? (JSON.parse(r.body) as Record<string, string>) : undefined;
+        // Not yet: the reason is in the timeout's message.
+        if (r.status !== 200) throw new Error(`${r.status} ${r.body}`);
+        return JSON.parse(r.body) as Record<string, string>;
       },
       backend,
     );
-    expect(creds.AccessKeyId).toMatch(/^ASIA/);
+    // A profile of long-term keys is served as it is (README: use a static source to exchange them).
+    expect(creds.AccessKeyId).toBe(DEV_KEY);
     expect(creds.Expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   });
 });
