@@ -111,5 +111,7 @@ COPY --from=build /src/backend/dist /app/backend/dist
 COPY backend/package.json /app/backend/package.json
 COPY packaging/entrypoint.mjs /app/entrypoint.mjs
 COPY --from=build --chown=1000:1000 /src/state /data
+# HOME of the backend (uid 1000): in Docker Desktop it mirrors the person's AWS files into ~/.aws.
+COPY --from=build --chown=1000:1000 /src/state /home/node
 WORKDIR /app
 ENTRYPOINT ["node", "/app/entrypoint.mjs"]

@@ -5,6 +5,7 @@ import type { AddressGuard } from './docker/address-guard.ts';
 import type { CallerIdentity } from './docker/caller-identity.ts';
 import type { ContainerIndex } from './docker/container-index.ts';
 import type { ManagedNetwork } from './docker/network.ts';
+import type { HostAwsMirror } from './docker/host-aws.ts';
 import type { NetworkKeeper } from './docker/network-keeper.ts';
 import type { StatsCache } from './docker/stats.ts';
 import type { CredentialBroker } from './credentials/broker.ts';
@@ -41,6 +42,8 @@ export interface Backend extends EventEmitter<{ model: [TaskModel]; status: [] }
   readonly broker: CredentialBroker;
   readonly presets: PresetStore;
   readonly ecsMode: EcsModeService;
+  /** Docker Desktop only (the container topology): the person's AWS files read from the host. */
+  readonly hostAws?: HostAwsMirror;
   readonly plane: DataPlane;
   readonly requests: RequestLog;
   /** The current task model (each container with its effective credential source). */

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Problem } from '@ecs-endpoints/contract';
 import { VERSION, type Backend } from './backend.ts';
@@ -7,7 +9,8 @@ import { AddressGuard } from './docker/address-guard.ts';
 import { CallerIdentity } from './docker/caller-identity.ts';
 import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
 import { ContainerIndex } from './docker/container-index.ts';
-import { FirstWorkingRunner, HelperContainerRunner, localRunner } from './docker/guard/runner.ts';
+import { FirstWorkingRunner, HelperContainerRunner, localRunner, ownImage } from './docker/guard/runner.ts';
+import { HostAwsMirror } from './docker/host-aws.ts';
 import { NetworkKeeper } from './docker/network-keeper.ts';
 import { ManagedNetwork } from './docker/network.ts';
 import { recreateWithEcsEnvironment } from './docker/recreate.ts';
@@ -30,6 +33,7 @@ import { presetProblems } from './presets/problems.ts';
 import { credentialsSpec, taskOverrides } from './presets/presets.ts';
 import { PresetStore } from './presets/store.ts';
 import { Assignments } from './state/assignments.ts';
+import { HostAwsPathsStore } from './state/host-aws-paths.ts';
 import { PersistentIds } from './state/ids.ts';
 import { collectProblems } from './status/problems.ts';
 import { LiveModel } from './tasks/live-model.ts';
@@ -87,6 +91,20 @@ function dockerRoom(config: Config, opts: BackendOptions, status: Status) {
 
 type State = ReturnType<typeof stateAndCredentials>;
 type Dock = ReturnType<typeof dockerRoom>;
+
+/** Docker Desktop: the person's AWS files, read from the host and mirrored where the SDKs look here. */
+function hostAwsMirror(config: Config, s: State, d: Dock): HostAwsMirror | undefined {
+  if (config.topology !== 'container') return undefined;
+  const files = s.broker.awsConfigFiles;
+  const mirror = new HostAwsMirror(
+    () => d.index.docker,
+    () => ownImage(d.index.docker, config.self),
+    { config: files.config, credentials: files.credentials, ssoCache: join(homedir(), '.aws', 'sso', 'cache') },
+    new HostAwsPathsStore(config.stateDir),
+  );
+  mirror.on('change', () => s.broker.invalidateAll());
+  return mirror;
+}
 
 /** The task model, each container with its task overrides and its credential source. */
 function taskModel(config: Config, s: State, d: Dock) {
@@ -175,6 +193,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   const ecsMode = ecsModeService(config, s, d, live);
   const requests = new RequestLog();
   const plane = dataPlane(config, s, d, live);
+  const hostAws = hostAwsMirror(config, s, d);
 
   // One way: Docker events → index → model → (stats, guard, auto-attach, live clients).
   live.on('model', (model) => {
@@ -201,9 +220,10 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   s.presets.on('change', status);
   d.guard.on('status', status);
 
-  const run = lifecycle(config, s, d, live, plane, requests, status);
+  hostAws?.on('change', status);
+  const run = lifecycle(config, s, d, live, plane, requests, status, hostAws);
   const backend = Object.assign(events, {
-    config, ...d, ...s, ecsMode, plane, requests,
+    config, ...d, ...s, ecsMode, plane, requests, hostAws,
     listening: false,
     sourcesInUse: () => sourcesInUse(s, live),
     problems: () => run.problems(),
@@ -225,11 +245,11 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
 }
 
 /** Start (index, network, address binding, listeners) and stop, and the problems they leave. */
-function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: DataPlane, requests: RequestLog, status: Status) {
+function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: DataPlane, requests: RequestLog, status: Status, hostAws?: HostAwsMirror) {
   let servers: Server[] = [];
   let listenProblem: Problem | undefined;
-  const problems = () =>
-    collectProblems({
+  const problems = () => [
+    ...collectProblems({
       docker: () => ({ connected: d.index.connected, lastError: d.index.lastError }),
       network: () => d.keeper.problem ?? listenProblem,
       guard: () => d.guard.status,
@@ -240,7 +260,9 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
         ['state-ids', () => s.ids.problems],
       ],
       presets: () => presetProblems(s.presets, (spec) => s.sources.resolveSpec(spec), d.index.all()),
-    });
+    }),
+    ...[hostAws?.view().error].flatMap((e) => (e ? [{ id: 'host-aws', severity: 'warning' as const, ...e }] : [])),
+  ];
   const servers$ = () => {
     const nameOf = (id: string) => d.index.get(id)?.name;
     const intro = introspectionServer(() => live.current, () => ({
@@ -261,6 +283,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       await d.keeper.ensure(true);
       // Bound before the first request, so the id-less forms answer containers already running.
       await d.guard.sync();
+      await hostAws?.resume();
       try {
         servers = await listenAll(servers$(), config.address);
       } catch (err) {
@@ -279,6 +302,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
     },
     async stop(b: { listening: boolean }) {
       await d.guard.stop();
+      await hostAws?.stop();
       d.index.stop();
       d.stats.stop();
       await closeAll(servers);

@@ -2,3 +2,4 @@ export * from './api.ts';
 export * from './sources.ts';
 export * from './presets.ts';
 export * from './ecs-environment.ts';
+export * from './host-aws.ts';

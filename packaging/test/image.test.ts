@@ -7,8 +7,8 @@
  */
 import type { StatusView } from '@ecs-endpoints/contract';
 import type Docker from 'dockerode';
-import { spawn, execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { arch, tmpdir } from 'node:os';
@@ -75,6 +75,22 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${(last as Error).message})` : ''}:\n${await logsOf(backend.id)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A JSON request with a body (PUT/POST) over the control socket. */
+function send(target: { socketPath: string }, method: string, path: string, body: unknown): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = request({ ...target, path, method, timeout: 10_000, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 interface Reply {
@@ -265,6 +281,44 @@ describe('in the container topology, as inside Docker Desktop', () => {
     const wget = await run('docker', ['exec', app.id, 'wget', '-q', '-O', '-', `http://${prefix}.2/creds`]);
     expect(wget.code, wget.out).toBe(0);
     expect(JSON.parse(wget.out).AccessKeyId).toMatch(/^ASIA/);
+  });
+
+  it('serves a profile from the AWS files on the host, found by the host script and read without a restart after an edit', async () => {
+    // The person's home folder on the host, as Docker Desktop shares it with its VM.
+    const home = mkdtempSync(join(tmpdir(), 'ext-home-'));
+    dirs.push(home);
+    mkdirSync(join(home, '.aws'));
+    const creds = (key: string) => `[dev]\naws_access_key_id = ${key}\naws_secret_access_key = host/secret/for/${key}/00000000000\n`;
+    writeFileSync(join(home, '.aws', 'config'), '[profile dev]\nregion = eu-west-1\n');
+    writeFileSync(join(home, '.aws', 'credentials'), creds('AKIAHOSTPROFILE00001'));
+    for (const p of [home, join(home, '.aws')]) chmodSync(p, 0o755);
+    // What the UI does: run the shipped host script, hand its output to the backend.
+    const script = await run('docker', ['run', '--rm', '--entrypoint', 'cat', TAG, '/linux/aws-paths.sh']);
+    expect(script.code, script.out).toBe(0);
+    const paths = JSON.parse(execFileSync('/bin/sh', ['-c', script.out], { env: { PATH: '/usr/bin:/bin', HOME: home }, encoding: 'utf8' }));
+    expect(paths).toMatchObject({ config: join(home, '.aws', 'config'), credentialsExists: true });
+    await until('the control socket', async () => (await get({ socketPath: control }, '/api/status')).status === 200, backend);
+    const put = await send({ socketPath: control }, 'PUT', '/api/host/aws', paths);
+    expect(put.status, put.body).toBe(200);
+    expect(JSON.parse(put.body)).toMatchObject({ profiles: 1, paths: { home } });
+
+    const source = await send({ socketPath: control }, 'POST', '/api/sources', { type: 'profile', name: 'Host dev', profile: 'dev' });
+    expect(source.status, source.body).toBe(201);
+    const app = await runContainer({ name: uniqueName('ecs-ext-prof'), network: net });
+    containers.push(app);
+    await until('the app in the backend', async () => (await send({ socketPath: control }, 'PUT', `/api/containers/${app.id}/source`, { sourceId: JSON.parse(source.body).id })).status === 200, backend);
+    const keyNow = async () => {
+      const r = await httpFrom(app, `http://${prefix}.2/creds`);
+      if (r.status !== 200) throw new Error(`${r.status} ${r.body}`);
+      return (JSON.parse(r.body) as { AccessKeyId: string }).AccessKeyId;
+    };
+    expect(await until('credentials from the host profile', keyNow, backend)).toBe('AKIAHOSTPROFILE00001');
+
+    // An edit on the host: the next requests see it within the poll interval, no restart.
+    writeFileSync(join(home, '.aws', 'credentials'), creds('AKIAHOSTPROFILE00002'));
+    expect(await until('the edited key', async () => (await keyNow()) === 'AKIAHOSTPROFILE00002', backend, 20_000)).toBe(true);
+    // Never written: the host's files are as we left them.
+    expect(readFileSync(join(home, '.aws', 'credentials'), 'utf8')).toBe(creds('AKIAHOSTPROFILE00002'));
   });
 
   it('serves the UI and the control API on its unix socket', async () => {

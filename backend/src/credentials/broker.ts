@@ -146,6 +146,11 @@ export class CredentialBroker {
     }
   }
 
+  /** The AWS files changed (the host's, mirrored): nothing cached from them may stay. */
+  invalidateAll(): void {
+    for (const id of new Set([...this.entries.values()].map((e) => e.sourceId))) this.invalidate(id);
+  }
+
   /** "Test this source": resolve it, then ask STS who those credentials are (GetCallerIdentity). */
   async test(sourceId: string): Promise<SourceTestResult> {
     let errCtx: ErrorContext = this.errorContext(sourceId);

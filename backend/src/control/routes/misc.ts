@@ -1,8 +1,9 @@
 import type { Router } from 'express';
 import { z } from 'zod/v4';
+import { HostAwsPathsSchema } from '@ecs-endpoints/contract';
 import type { Backend } from '../../backend.ts';
 import { HttpError } from '../errors.ts';
-import { takesNoBody, takesNothing, takesQuery } from '../input.ts';
+import { parseBody, takesNoBody, takesNothing, takesQuery } from '../input.ts';
 import type { LiveHub } from '../live.ts';
 import { listProfiles } from '../profiles.ts';
 import { statusView } from '../views.ts';
@@ -19,7 +20,7 @@ function requestLogLimit(raw: unknown): number {
   return Number(raw);
 }
 
-/** /status, /profiles, /requests and /events (live updates). */
+/** /status, /profiles, /host/aws, /requests and /events (live updates). */
 export function miscRoutes(b: Backend, live: LiveHub): Router {
   const api = resourceRouter();
 
@@ -33,6 +34,19 @@ export function miscRoutes(b: Backend, live: LiveHub): Router {
 
   api.get('/requests', takesQuery({ limit: z.unknown().optional() }, 'GET /api/requests?limit=50'), takesNoBody, (req, res) => {
     res.json(b.requests.list(requestLogLimit(req.query.limit)));
+  });
+
+  api.get('/host/aws', takesNothing, (_req, res) => {
+    res.json(b.hostAws?.view() ?? {});
+  });
+
+  // What the host script printed (the UI runs it with ddClient.extension.host.cli.exec).
+  api.put('/host/aws', takesQuery(), async (req, res) => {
+    const paths = parseBody(req, HostAwsPathsSchema.strict(), 'The host\'s AWS paths', 'the output of the aws-paths host script');
+    if (!b.hostAws) {
+      throw new HttpError(409, 'This backend runs on the machine itself and reads ~/.aws directly.', 'Nothing to do; in a container, mount the folder: -v ~/.aws:/home/node/.aws:ro.');
+    }
+    res.json(await b.hostAws.use(paths));
   });
 
   // The token may come in the query (EventSource sends no headers); the guard checks it.

@@ -81,7 +81,7 @@ export class HelperContainerRunner implements GuardRunner {
   private async run(verb: string, plan: GuardPlan): Promise<string> {
     const d = this.docker();
     if (!this.image) {
-      this.image = (await d.getContainer(this.selfRef).inspect()).Image;
+      this.image = await ownImage(d, this.selfRef);
       // Helpers a killed backend (of an older version) left behind.
       for (const c of await d.listContainers({ all: true, filters: JSON.stringify({ label: [HELPER_LABEL], status: ['exited', 'created', 'dead'] }) })) {
         await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
@@ -133,4 +133,9 @@ export function ownContainerId(mountinfo = '/proc/self/mountinfo'): string | und
   } catch {
     return undefined;
   }
+}
+
+/** The image this backend's container runs (helpers and readers run the same one: nothing to pull). */
+export async function ownImage(docker: Docker, selfRef: string = ownContainerId() ?? hostname()): Promise<string> {
+  return (await docker.getContainer(selfRef).inspect()).Image;
 }

@@ -428,3 +428,24 @@ describe('unknown fields (audit 8, finding 14)', () => {
     expect((await request(app).get('/api/requests?limit=5')).status).toBe(200);
   });
 });
+
+describe('/api/host/aws', () => {
+  const paths = { version: 1, os: 'darwin', home: '/Users/me', config: '/Users/me/.aws/config', configExists: true, credentials: '/Users/me/.aws/credentials', credentialsExists: false, ssoCache: '/Users/me/.aws/sso/cache', ssoCacheExists: true };
+
+  it('refuses what is not the host script\'s output, naming the field', async () => {
+    const { app } = await setup();
+    const r = await request(app).put('/api/host/aws').send({ ...paths, os: 'beos' });
+    expect(r.status).toBe(400);
+    expect(r.body.issues).toEqual([expect.objectContaining({ path: 'os' })]);
+    const extra = await request(app).put('/api/host/aws').send({ ...paths, token: 'x' });
+    expect(extra.status).toBe(400);
+  });
+
+  it('answers a backend running on the machine itself that it reads ~/.aws directly', async () => {
+    const { app } = await setup();
+    expect((await request(app).get('/api/host/aws')).body).toEqual({});
+    const r = await request(app).put('/api/host/aws').send(paths);
+    expect(r.status).toBe(409);
+    expect(r.body.remedy).toMatch(/\/home\/node\/\.aws/);
+  });
+});
