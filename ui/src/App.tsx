@@ -15,6 +15,7 @@ import { ContainersView } from './containers/ContainersView.tsx';
 import { PresetsView } from './presets/PresetsView.tsx';
 import { RequestsView } from './requests/RequestsView.tsx';
 import { SourcesView } from './sources/SourcesView.tsx';
+import { useHostAwsSync } from './sources/useHostAwsSync.ts';
 import { ProblemsBanner } from './status/ProblemsBanner.tsx';
 import { StatusChip } from './status/StatusChip.tsx';
 
@@ -63,6 +64,7 @@ function RestartedBanner({ onReload }: { onReload: () => void }) {
 function Main({ pollIntervalMs, reloadPage }: { pollIntervalMs?: number | undefined; reloadPage: () => void }) {
   const { client, notifyError } = useApi();
   const live = useLiveData(client, pollIntervalMs);
+  useHostAwsSync(client, notifyError);
   const [tab, setTab] = useState<TabId>(initialTab);
   const unreachable = live.error !== undefined && live.status === undefined && !live.restarted;
 

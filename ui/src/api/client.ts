@@ -3,6 +3,7 @@ import {
   type AssignSourceInput,
   type ContainerView,
   type EnableEcsInput,
+  type HostAwsView,
   type EnableEcsResult,
   type ImportPresetsInput,
   type PresetFileView,
@@ -50,6 +51,11 @@ export interface ApiClient {
   importPresets(content: string): Promise<PresetsView>;
   /** Every preset in force, as one preset file. */
   exportPresets(): Promise<PresetFileView>;
+  /**
+   * Inside Docker Desktop: tell the backend where the person's AWS files are on their machine (the
+   * host script's output), so their profiles serve containers. Undefined elsewhere.
+   */
+  syncHostAws(): Promise<HostAwsView | undefined>;
 }
 
 function presetsOf(body: unknown): PresetsView {
@@ -79,6 +85,10 @@ export function createApiClient(transport: Transport): ApiClient {
     getPresets: async () => presetsOf(await t.request('GET', API.presets)),
     importPresets: async (content) =>
       presetsOf(await t.request('PUT', API.presets, { content } satisfies ImportPresetsInput)),
+    syncHostAws: async () => {
+      if (!t.hostAwsPaths) return undefined;
+      return t.request<HostAwsView>('PUT', API.hostAws, await t.hostAwsPaths());
+    },
     exportPresets: async () => {
       const file = await t.request<unknown>('GET', API.presetsExport);
       if (file && typeof file === 'object' && Array.isArray((file as PresetFileView).presets)) return file as PresetFileView;

@@ -76,3 +76,39 @@ describe('Docker Desktop transport', () => {
     expect(toast.error).toHaveBeenCalledWith('Something failed. Do this.');
   });
 });
+
+describe('the host script, inside Docker Desktop', () => {
+  function withHost(platform: string, exec: (cmd: string, args: string[]) => Promise<unknown>) {
+    const client = {
+      extension: { vm: { service: { request: vi.fn(async () => ({ profiles: 2 })) } }, host: { cli: { exec: vi.fn(exec) } } },
+      host: { platform },
+      desktopUI: { toast: { success: vi.fn(), warning: vi.fn(), error: vi.fn() } },
+    };
+    return { client: client as unknown as v1.DockerDesktopClient, exec: client.extension.host.cli.exec, request: client.extension.vm.service.request };
+  }
+  const printed = { version: 1, os: 'darwin', home: '/Users/me' };
+
+  it('runs aws-paths.sh on macOS and Linux, aws-paths.cmd on Windows, and returns what it printed', async () => {
+    for (const [platform, script] of [['darwin', 'aws-paths.sh'], ['linux', 'aws-paths.sh'], ['win32', 'aws-paths.cmd']] as const) {
+      const { client, exec } = withHost(platform, async () => ({ parseJsonObject: () => printed }));
+      await expect(createDockerDesktopTransport(() => client).hostAwsPaths!()).resolves.toEqual(printed);
+      expect(exec).toHaveBeenCalledWith(script, []);
+    }
+  });
+
+  it('the client sends it to the backend as PUT /api/host/aws', async () => {
+    const { createApiClient } = await import('./client.ts');
+    const { client, request } = withHost('darwin', async () => ({ parseJsonObject: () => printed }));
+    await expect(createApiClient(createDockerDesktopTransport(() => client)).syncHostAws()).resolves.toEqual({ profiles: 2 });
+    expect(request).toHaveBeenCalledWith({ url: '/api/host/aws', method: 'PUT', headers: { 'Content-Type': 'application/json' }, data: printed });
+  });
+
+  it('a script that fails rejects, and nothing is sent', async () => {
+    const { client, request } = withHost('linux', async () => {
+      throw { stderr: 'sh: cannot run', code: 1 };
+    });
+    const { createApiClient } = await import('./client.ts');
+    await expect(createApiClient(createDockerDesktopTransport(() => client)).syncHostAws()).rejects.toBeDefined();
+    expect(request).not.toHaveBeenCalled();
+  });
+});

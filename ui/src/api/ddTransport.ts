@@ -40,6 +40,14 @@ export function createDockerDesktopTransport(
 
   return {
     kind: 'docker-desktop',
+    async hostAwsPaths(): Promise<unknown> {
+      const c = dd();
+      const host = c.extension.host;
+      if (!host) throw unreachable('Docker Desktop gives this extension no host binaries');
+      // Windows runs the .cmd (host.binaries in metadata.json); macOS and Linux the POSIX script.
+      const result = await host.cli.exec(c.host.platform === 'win32' ? 'aws-paths.cmd' : 'aws-paths.sh', []);
+      return result.parseJsonObject();
+    },
     async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
       const service = dd().extension.vm?.service;
       if (!service) throw unreachable('this extension has no backend service in Docker Desktop');

@@ -16,6 +16,11 @@ export interface Transport {
   request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
   /** Present when the transport can stream live events (server-sent events in a browser). */
   subscribe?(onEvent: (event: LiveEvent) => void, onState: (state: LiveConnectionState) => void): LiveSubscription;
+  /**
+   * Present inside Docker Desktop: run the shipped host script (aws-paths.sh / aws-paths.cmd) and
+   * return what it printed: where the person's AWS files are on their machine.
+   */
+  hostAwsPaths?(): Promise<unknown>;
   /** Present inside Docker Desktop: also show an error as a Docker Desktop toast. */
   toastError?(message: string): void;
   /** Which backend this is, for the status chip. */
