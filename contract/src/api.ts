@@ -12,6 +12,7 @@ export const API = {
   source: (id: string) => `/api/sources/${encodeURIComponent(id)}`,
   sourceTest: (id: string) => `/api/sources/${encodeURIComponent(id)}/test`,
   profiles: '/api/profiles',
+  profileDetails: '/api/profiles/details',
   hostAws: '/api/host/aws',
   requests: '/api/requests',
   events: '/api/events',

@@ -98,3 +98,17 @@ export interface SourceTestResult {
 
 /** Ids of the two sources that always exist. */
 export const BUILTIN_SOURCE_IDS = { none: 'none', fake: 'fake' } as const;
+
+/** A profile from the AWS files the backend reads (the person's, in Docker Desktop read from their machine). */
+export interface ProfileView {
+  name: string;
+  /** keys: access keys; role: role_arn from a source profile; sso: IAM Identity Center; process: credential_process. */
+  kind: 'keys' | 'role' | 'sso' | 'process' | 'none';
+  region?: string;
+  /** ready: usable as it is; signed-in / expired / signed-out: an SSO profile's session; broken: cannot be resolved. */
+  state: 'ready' | 'signed-in' | 'expired' | 'signed-out' | 'broken';
+  /** Until when an SSO session is valid (ISO time). */
+  validUntil?: string;
+  /** Why, for expired, signed-out and broken, and what to do. */
+  detail?: string;
+}

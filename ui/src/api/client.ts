@@ -8,6 +8,7 @@ import {
   type ImportPresetsInput,
   type PresetFileView,
   type PresetsView,
+  type ProfileView,
   type RequestLogEntry,
   type SourceInput,
   type SourceTestResult,
@@ -45,6 +46,8 @@ export interface ApiClient {
   deleteSource(sourceId: string): Promise<void>;
   testSource(sourceId: string): Promise<SourceTestResult>;
   listProfiles(): Promise<string[]>;
+  /** Each profile with its kind, region and state. */
+  listProfileDetails(): Promise<ProfileView[]>;
   listRequests(limit?: number): Promise<RequestLogEntry[]>;
   getPresets(): Promise<PresetsView>;
   /** Imports a preset file's text as the user picked or pasted it; rejects with the issues if refused. */
@@ -80,6 +83,7 @@ export function createApiClient(transport: Transport): ApiClient {
     },
     testSource: (id) => t.request<SourceTestResult>('POST', API.sourceTest(id)),
     listProfiles: async () => listOf<string>(await t.request('GET', API.profiles), 'profiles'),
+    listProfileDetails: async () => listOf<ProfileView>(await t.request('GET', API.profileDetails), 'profiles'),
     listRequests: async (limit = 200) =>
       listOf<RequestLogEntry>(await t.request('GET', `${API.requests}?limit=${limit}`), 'requests'),
     getPresets: async () => presetsOf(await t.request('GET', API.presets)),

@@ -175,3 +175,23 @@ describe('source test', () => {
     expect(result).toHaveTextContent('Check your network or VPN.');
   });
 });
+
+describe('Your AWS profiles', () => {
+  it('lists each profile with its kind, region and state, and why one cannot be used', async () => {
+    await openSources();
+    const table = await screen.findByRole('table', { name: 'AWS profiles' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('cell')[0]!.textContent)).toEqual(['default', 'dev', 'prod']);
+    expect(within(rows[0]!).getByText('access keys')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('SSO')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText('signed in')).toBeInTheDocument();
+    expect(within(rows[1]!).getByText(/^until /)).toBeInTheDocument();
+    expect(within(rows[2]!).getByText('cannot be used')).toBeInTheDocument();
+    expect(within(rows[2]!).getByText(/source profile "ops" does not exist/)).toBeInTheDocument();
+  });
+
+  it('says how to add one when there is none', async () => {
+    await openSources((t) => (t.profileDetails = []));
+    expect(await screen.findByText(/No AWS profiles found/)).toBeInTheDocument();
+  });
+});

@@ -27,6 +27,7 @@ import type { ContainerView, SourceTestResult, SourceView } from '@ecs-endpoints
 import { useApi } from '../api/ApiContext.tsx';
 import { describeError } from '../api/errors.ts';
 import { Mono } from '../common/Mono.tsx';
+import { ProfilesTable } from './ProfilesTable.tsx';
 import { SourceFormDialog } from './SourceFormDialog.tsx';
 import { TYPE_LABELS } from './sourceForm.ts';
 
@@ -240,6 +241,11 @@ export function SourcesView({
           </Table>
         </TableContainer>
       )}
+
+      <Typography variant="h3" component="h2" sx={{ mt: 1 }}>
+        Your AWS profiles
+      </Typography>
+      <ProfilesTable refreshKey={sources} />
 
       <SourceFormDialog
         open={form.open}

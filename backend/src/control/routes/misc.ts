@@ -6,6 +6,7 @@ import { HttpError } from '../errors.ts';
 import { parseBody, takesNoBody, takesNothing, takesQuery } from '../input.ts';
 import type { LiveHub } from '../live.ts';
 import { listProfiles } from '../profiles.ts';
+import { describeProfiles } from '../../credentials/profiles.ts';
 import { statusView } from '../views.ts';
 import { resourceRouter } from './router.ts';
 
@@ -34,6 +35,11 @@ export function miscRoutes(b: Backend, live: LiveHub): Router {
 
   api.get('/requests', takesQuery({ limit: z.unknown().optional() }, 'GET /api/requests?limit=50'), takesNoBody, (req, res) => {
     res.json(b.requests.list(requestLogLimit(req.query.limit)));
+  });
+
+  // Each profile with its kind, region and state (SSO session valid until …, or why it cannot work).
+  api.get('/profiles/details', takesNothing, async (_req, res) => {
+    res.json(await describeProfiles(b.broker.awsConfigFiles));
   });
 
   api.get('/host/aws', takesNothing, (_req, res) => {

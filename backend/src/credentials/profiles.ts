@@ -1,0 +1,69 @@
+import { getSSOTokenFromFile, loadSharedConfigFiles } from '@smithy/core/config';
+import type { ProfileView } from '@ecs-endpoints/contract';
+
+type Section = Record<string, string | undefined>;
+
+/**
+ * The profiles of the AWS files, each with its kind, region and state, read with the SDK's own
+ * loader (so a profile means here what it means to the SDK): an SSO profile's session from the
+ * token cache, a role chain followed to its end (a loop or a missing source is said, not tried).
+ * Only names, kinds and times leave this function, never a key.
+ */
+export async function describeProfiles(files: { config: string; credentials: string }, now = Date.now()): Promise<ProfileView[]> {
+  const { configFile, credentialsFile } = await loadSharedConfigFiles({ filepath: files.credentials, configFilepath: files.config, ignoreCache: true });
+  const names = new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)].filter((n) => !n.startsWith('sso-session.') && !n.startsWith('services.')));
+  const section = (name: string): Section | undefined =>
+    configFile[name] || credentialsFile[name] ? { ...configFile[name], ...credentialsFile[name] } : undefined;
+  const out: ProfileView[] = [];
+  for (const name of [...names].sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))) {
+    const p = section(name)!;
+    const region = p.region ?? (p.sso_session ? configFile[`sso-session.${p.sso_session}`]?.sso_region : undefined);
+    out.push({ name, ...(region ? { region } : {}), ...(await describe(name, p, section, configFile, now)) });
+  }
+  return out;
+}
+
+async function describe(
+  name: string,
+  p: Section,
+  section: (name: string) => Section | undefined,
+  configFile: Record<string, Section>,
+  now: number,
+): Promise<Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail'>> {
+  if (p.credential_process) return { kind: 'process', state: 'ready' };
+  if (p.sso_session || p.sso_start_url) return sso(name, p, configFile, now);
+  if (p.role_arn) {
+    const seen = [name];
+    for (let cur = p; cur.source_profile; ) {
+      const next = cur.source_profile;
+      if (seen.includes(next)) return { kind: 'role', state: 'broken', detail: `Its source_profile chain loops: ${[...seen, next].join(' → ')}. Point one of them at a profile with keys, SSO or a credential_process.` };
+      seen.push(next);
+      const s = section(next);
+      if (!s) return { kind: 'role', state: 'broken', detail: `Its source profile "${next}" does not exist. Add it, or change source_profile.` };
+      if (!s.role_arn || s.aws_access_key_id || s.sso_session || s.credential_process) break;
+      cur = s;
+    }
+    if (!p.source_profile && !p.credential_source) return { kind: 'role', state: 'broken', detail: 'It has role_arn but neither source_profile nor credential_source. Add one.' };
+    return { kind: 'role', state: 'ready' };
+  }
+  if (p.aws_access_key_id) return { kind: 'keys', state: 'ready' };
+  return { kind: 'none', state: 'broken', detail: 'It holds no credentials (keys, role_arn, SSO or credential_process); only settings such as its region.' };
+}
+
+async function sso(name: string, p: Section, configFile: Record<string, Section>, now: number): Promise<Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail'>> {
+  if (p.sso_session && !configFile[`sso-session.${p.sso_session}`]) {
+    return { kind: 'sso', state: 'broken', detail: `Its sso_session "${p.sso_session}" has no [sso-session ${p.sso_session}] section. Run aws configure sso --profile ${name}.` };
+  }
+  // The token cache is keyed by the session's name (sso_session) or, for legacy profiles, its start URL.
+  let token: { expiresAt?: string; refreshToken?: string };
+  try {
+    token = await getSSOTokenFromFile(p.sso_session ?? p.sso_start_url!);
+  } catch {
+    return { kind: 'sso', state: 'signed-out', detail: `No SSO session: sign in with aws sso login --profile ${name}.` };
+  }
+  const until = token.expiresAt ? Date.parse(token.expiresAt) : NaN;
+  // An sso_session token with a refresh token is renewed by the SDK when next used.
+  if (!(until > now) && p.sso_session && token.refreshToken) return { kind: 'sso', state: 'signed-in', detail: 'Its access token has expired and is renewed when next used.' };
+  if (!(until > now)) return { kind: 'sso', state: 'expired', ...(token.expiresAt ? { validUntil: new Date(until).toISOString() } : {}), detail: `The SSO session expired: sign in again with aws sso login --profile ${name}.` };
+  return { kind: 'sso', state: 'signed-in', validUntil: new Date(until).toISOString() };
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeProfiles } from '../../../src/credentials/profiles.ts';
+import { tempDir } from './helpers.ts';
+
+const CONFIG = `[default]
+region = us-east-1
+[profile keys]
+region = eu-west-1
+[profile chain]
+role_arn = arn:aws:iam::111122223333:role/app
+source_profile = keys
+[profile loop-a]
+role_arn = arn:aws:iam::111122223333:role/a
+source_profile = loop-b
+[profile loop-b]
+role_arn = arn:aws:iam::111122223333:role/b
+source_profile = loop-a
+[profile orphan]
+role_arn = arn:aws:iam::111122223333:role/o
+source_profile = nowhere
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+[profile sso-in]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = Dev
+[sso-session old]
+sso_start_url = https://old.awsapps.com/start
+sso_region = us-west-2
+[profile sso-old]
+sso_session = old
+sso_account_id = 111122223333
+sso_role_name = Dev
+[sso-session never]
+sso_start_url = https://never.awsapps.com/start
+sso_region = us-west-2
+[profile sso-out]
+sso_session = never
+sso_account_id = 111122223333
+sso_role_name = Dev
+[profile proc]
+credential_process = /usr/local/bin/creds --json
+`;
+const CREDENTIALS = `[default]
+aws_access_key_id = AKIADEFAULT000000001
+aws_secret_access_key = secret-default
+[keys]
+aws_access_key_id = AKIAKEYS000000000001
+aws_secret_access_key = secret-keys
+`;
+
+const savedHome = process.env.HOME;
+afterEach(() => {
+  process.env.HOME = savedHome;
+});
+
+function cache(home: string, session: string, token: object) {
+  const dir = join(home, '.aws', 'sso', 'cache');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${createHash('sha1').update(session).digest('hex')}.json`), JSON.stringify(token));
+}
+
+describe('describeProfiles', () => {
+  it('gives each profile its kind, region and state, and never a key', async () => {
+    const home = tempDir();
+    process.env.HOME = home;
+    writeFileSync(join(home, 'config'), CONFIG);
+    writeFileSync(join(home, 'credentials'), CREDENTIALS);
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    cache(home, 'corp', { accessToken: 't', expiresAt: '2026-11-29T20:00:00Z' });
+    cache(home, 'old', { accessToken: 't', expiresAt: '2026-11-28T20:00:00Z' });
+    const views = await describeProfiles({ config: join(home, 'config'), credentials: join(home, 'credentials') }, now);
+    expect(JSON.stringify(views)).not.toMatch(/AKIA|secret/);
+    const by = Object.fromEntries(views.map((v) => [v.name, v]));
+    expect(views[0]!.name).toBe('default');
+    expect(by.default).toEqual({ name: 'default', region: 'us-east-1', kind: 'keys', state: 'ready' });
+    expect(by.keys).toEqual({ name: 'keys', region: 'eu-west-1', kind: 'keys', state: 'ready' });
+    expect(by.chain).toEqual({ name: 'chain', kind: 'role', state: 'ready' });
+    expect(by['loop-a']).toMatchObject({ kind: 'role', state: 'broken', detail: expect.stringContaining('loop-a → loop-b → loop-a') });
+    expect(by.orphan).toMatchObject({ kind: 'role', state: 'broken', detail: expect.stringContaining('"nowhere" does not exist') });
+    expect(by['sso-in']).toEqual({ name: 'sso-in', region: 'eu-central-1', kind: 'sso', state: 'signed-in', validUntil: '2026-11-29T20:00:00.000Z' });
+    expect(by['sso-old']).toMatchObject({ kind: 'sso', state: 'expired', detail: expect.stringContaining('aws sso login --profile sso-old') });
+    expect(by['sso-out']).toMatchObject({ kind: 'sso', state: 'signed-out' });
+    expect(by.proc).toEqual({ name: 'proc', kind: 'process', state: 'ready' });
+  });
+
+  it('answers an empty list without files', async () => {
+    const home = tempDir();
+    expect(await describeProfiles({ config: join(home, 'none'), credentials: join(home, 'none2') })).toEqual([]);
+  });
+});

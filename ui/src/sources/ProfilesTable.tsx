@@ -1,0 +1,85 @@
+import { useEffect, useState } from 'react';
+import Chip from '@mui/material/Chip';
+import Paper from '@mui/material/Paper';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import type { ProfileView } from '@ecs-endpoints/contract';
+import { useApi } from '../api/ApiContext.tsx';
+
+const KIND: Record<ProfileView['kind'], string> = { keys: 'access keys', role: 'role chain', sso: 'SSO', process: 'credential_process', none: 'no credentials' };
+const STATE: Record<ProfileView['state'], { label: string; color: 'success' | 'warning' | 'error' | 'default' }> = {
+  ready: { label: 'ready', color: 'success' },
+  'signed-in': { label: 'signed in', color: 'success' },
+  expired: { label: 'expired', color: 'warning' },
+  'signed-out': { label: 'not signed in', color: 'warning' },
+  broken: { label: 'cannot be used', color: 'error' },
+};
+
+/** The AWS profiles the backend can use as sources (in Docker Desktop, read from the person's machine). */
+export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
+  const { client } = useApi();
+  const [profiles, setProfiles] = useState<ProfileView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    client.listProfileDetails().then(
+      (p) => !cancelled && (setProfiles(p), setError(null)),
+      (e: unknown) => !cancelled && setError((e as Error).message),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [client, refreshKey]);
+
+  if (error) return <Typography variant="body2" color="error">Your AWS profiles could not be read: {error}</Typography>;
+  if (!profiles) return null;
+  if (profiles.length === 0) {
+    return (
+      <Typography variant="body2" color="text.secondary">
+        No AWS profiles found. Add one with <code>aws configure</code> or <code>aws configure sso</code>; they show up here within seconds.
+      </Typography>
+    );
+  }
+  return (
+    <TableContainer component={Paper} variant="outlined">
+      <Table size="small" aria-label="AWS profiles" sx={{ minWidth: 640 }}>
+        <TableHead>
+          <TableRow>
+            <TableCell>Profile</TableCell>
+            <TableCell>Kind</TableCell>
+            <TableCell>Region</TableCell>
+            <TableCell>State</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {profiles.map((p) => (
+            <TableRow key={p.name}>
+              <TableCell sx={{ fontFamily: 'monospace' }}>{p.name}</TableCell>
+              <TableCell>{KIND[p.kind]}</TableCell>
+              <TableCell>{p.region ?? '—'}</TableCell>
+              <TableCell>
+                <Chip size="small" variant="outlined" color={STATE[p.state].color} label={STATE[p.state].label} />
+                {p.validUntil && p.state === 'signed-in' && (
+                  <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
+                    until {new Date(p.validUntil).toLocaleString()}
+                  </Typography>
+                )}
+                {p.detail && (
+                  <Typography variant="caption" color="text.secondary" display="block">
+                    {p.detail}
+                  </Typography>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+    </TableContainer>
+  );
+}
