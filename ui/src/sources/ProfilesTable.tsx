@@ -42,7 +42,7 @@ export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
   if (profiles.length === 0) {
     return (
       <Typography variant="body2" color="text.secondary">
-        No AWS profiles found. Add one with <code>aws configure</code> or <code>aws configure sso</code>; they show up here within seconds.
+        No AWS profiles found. Add one with <code>aws configure</code> or <code>aws configure sso</code>, then open this tab again.
       </Typography>
     );
   }
