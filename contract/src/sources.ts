@@ -112,3 +112,16 @@ export interface ProfileView {
   /** Why, for expired, signed-out and broken, and what to do. */
   detail?: string;
 }
+
+/** A line of an AWS file the SDKs would skip (never its text: it may hold a secret). */
+export interface ProfileFileProblem {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** GET /api/profiles/details */
+export interface ProfileDetails {
+  profiles: ProfileView[];
+  problems: ProfileFileProblem[];
+}

@@ -1,5 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { getSSOTokenFromFile, loadSharedConfigFiles } from '@smithy/core/config';
-import type { ProfileView } from '@ecs-endpoints/contract';
+import type { ProfileFileProblem, ProfileView } from '@ecs-endpoints/contract';
 
 type Section = Record<string, string | undefined>;
 
@@ -66,4 +67,29 @@ async function sso(name: string, p: Section, configFile: Record<string, Section>
   if (!(until > now) && p.sso_session && token.refreshToken) return { kind: 'sso', state: 'signed-in', detail: 'Its access token has expired and is renewed when next used.' };
   if (!(until > now)) return { kind: 'sso', state: 'expired', ...(token.expiresAt ? { validUntil: new Date(until).toISOString() } : {}), detail: `The SSO session expired: sign in again with aws sso login --profile ${name}.` };
   return { kind: 'sso', state: 'signed-in', validUntil: new Date(until).toISOString() };
+}
+
+/**
+ * Lines of an AWS file that are neither a [section], a name = value pair, a comment nor an
+ * indented continuation: the SDKs skip them silently, so a typo loses a setting without a word.
+ * The line itself is never repeated (it may hold a secret), only where it is.
+ */
+export function iniProblems(text: string, file: string): ProfileFileProblem[] {
+  const out: ProfileFileProblem[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (!t || t.startsWith('#') || t.startsWith(';')) return;
+    if (/^\[[^\]]+\]\s*([#;].*)?$/.test(t)) return;
+    if (/^[^=\s[][^=]*=/.test(t)) return;
+    if (/^\s/.test(line) && t.includes('=')) return;
+    out.push({ file, line: i + 1, message: `Line ${i + 1} of ${file} is neither a [section] nor a name = value line; the AWS SDKs skip it.` });
+  });
+  return out;
+}
+
+/** The problems of both files (absent files have none). */
+export async function profileFileProblems(files: { config: string; credentials: string }): Promise<ProfileFileProblem[]> {
+  const read = (f: string) => readFile(f, 'utf8').catch(() => '');
+  const [config, credentials] = await Promise.all([read(files.config), read(files.credentials)]);
+  return [...iniProblems(config, files.config), ...iniProblems(credentials, files.credentials)];
 }

@@ -8,6 +8,7 @@ import {
   type ImportPresetsInput,
   type PresetFileView,
   type PresetsView,
+  type ProfileDetails,
   type ProfileView,
   type RequestLogEntry,
   type SourceInput,
@@ -46,8 +47,8 @@ export interface ApiClient {
   deleteSource(sourceId: string): Promise<void>;
   testSource(sourceId: string): Promise<SourceTestResult>;
   listProfiles(): Promise<string[]>;
-  /** Each profile with its kind, region and state. */
-  listProfileDetails(): Promise<ProfileView[]>;
+  /** Each profile with its kind, region and state, and the lines of the files the SDKs would skip. */
+  getProfileDetails(): Promise<ProfileDetails>;
   listRequests(limit?: number): Promise<RequestLogEntry[]>;
   getPresets(): Promise<PresetsView>;
   /** Imports a preset file's text as the user picked or pasted it; rejects with the issues if refused. */
@@ -83,7 +84,10 @@ export function createApiClient(transport: Transport): ApiClient {
     },
     testSource: (id) => t.request<SourceTestResult>('POST', API.sourceTest(id)),
     listProfiles: async () => listOf<string>(await t.request('GET', API.profiles), 'profiles'),
-    listProfileDetails: async () => listOf<ProfileView>(await t.request('GET', API.profileDetails), 'profiles'),
+    getProfileDetails: async () => {
+      const body = await t.request<Partial<ProfileDetails>>('GET', API.profileDetails);
+      return { profiles: listOf<ProfileView>(body, 'profiles'), problems: Array.isArray(body?.problems) ? body.problems : [] };
+    },
     listRequests: async (limit = 200) =>
       listOf<RequestLogEntry>(await t.request('GET', `${API.requests}?limit=${limit}`), 'requests'),
     getPresets: async () => presetsOf(await t.request('GET', API.presets)),

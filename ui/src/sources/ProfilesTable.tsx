@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import Alert from '@mui/material/Alert';
 import Chip from '@mui/material/Chip';
 import Paper from '@mui/material/Paper';
 import Table from '@mui/material/Table';
@@ -8,7 +9,7 @@ import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import type { ProfileView } from '@ecs-endpoints/contract';
+import type { ProfileDetails, ProfileView } from '@ecs-endpoints/contract';
 import { useApi } from '../api/ApiContext.tsx';
 
 const KIND: Record<ProfileView['kind'], string> = { keys: 'access keys', role: 'role chain', sso: 'SSO', process: 'credential_process', none: 'no credentials' };
@@ -23,13 +24,13 @@ const STATE: Record<ProfileView['state'], { label: string; color: 'success' | 'w
 /** The AWS profiles the backend can use as sources (in Docker Desktop, read from the person's machine). */
 export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
   const { client } = useApi();
-  const [profiles, setProfiles] = useState<ProfileView[] | null>(null);
+  const [details, setDetails] = useState<ProfileDetails | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
-    client.listProfileDetails().then(
-      (p) => !cancelled && (setProfiles(p), setError(null)),
+    client.getProfileDetails().then(
+      (d) => !cancelled && (setDetails(d), setError(null)),
       (e: unknown) => !cancelled && setError((e as Error).message),
     );
     return () => {
@@ -38,48 +39,63 @@ export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
   }, [client, refreshKey]);
 
   if (error) return <Typography variant="body2" color="error">Your AWS profiles could not be read: {error}</Typography>;
-  if (!profiles) return null;
+  if (!details) return null;
+  const { profiles, problems } = details;
+  const skipped = problems.length > 0 && (
+    <Alert severity="warning" sx={{ mb: 1 }}>
+      {problems.map((p) => (
+        <div key={`${p.file}:${p.line}`}>{p.message}</div>
+      ))}
+    </Alert>
+  );
   if (profiles.length === 0) {
     return (
-      <Typography variant="body2" color="text.secondary">
-        No AWS profiles found. Add one with <code>aws configure</code> or <code>aws configure sso</code>, then open this tab again.
-      </Typography>
+      <>
+        {skipped}
+        <Typography variant="body2" color="text.secondary">
+          No AWS profiles found. Add one with <code>aws configure</code> or <code>aws configure sso</code>, then open this
+          tab again.
+        </Typography>
+      </>
     );
   }
   return (
-    <TableContainer component={Paper} variant="outlined">
-      <Table size="small" aria-label="AWS profiles" sx={{ minWidth: 640 }}>
-        <TableHead>
-          <TableRow>
-            <TableCell>Profile</TableCell>
-            <TableCell>Kind</TableCell>
-            <TableCell>Region</TableCell>
-            <TableCell>State</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {profiles.map((p) => (
-            <TableRow key={p.name}>
-              <TableCell sx={{ fontFamily: 'monospace' }}>{p.name}</TableCell>
-              <TableCell>{KIND[p.kind]}</TableCell>
-              <TableCell>{p.region ?? '—'}</TableCell>
-              <TableCell>
-                <Chip size="small" variant="outlined" color={STATE[p.state].color} label={STATE[p.state].label} />
-                {p.validUntil && p.state === 'signed-in' && (
-                  <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
-                    until {new Date(p.validUntil).toLocaleString()}
-                  </Typography>
-                )}
-                {p.detail && (
-                  <Typography variant="caption" color="text.secondary" display="block">
-                    {p.detail}
-                  </Typography>
-                )}
-              </TableCell>
+    <>
+      {skipped}
+      <TableContainer component={Paper} variant="outlined">
+        <Table size="small" aria-label="AWS profiles" sx={{ minWidth: 640 }}>
+          <TableHead>
+            <TableRow>
+              <TableCell>Profile</TableCell>
+              <TableCell>Kind</TableCell>
+              <TableCell>Region</TableCell>
+              <TableCell>State</TableCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </TableContainer>
+          </TableHead>
+          <TableBody>
+            {profiles.map((p) => (
+              <TableRow key={p.name}>
+                <TableCell sx={{ fontFamily: 'monospace' }}>{p.name}</TableCell>
+                <TableCell>{KIND[p.kind]}</TableCell>
+                <TableCell>{p.region ?? '—'}</TableCell>
+                <TableCell>
+                  <Chip size="small" variant="outlined" color={STATE[p.state].color} label={STATE[p.state].label} />
+                  {p.validUntil && p.state === 'signed-in' && (
+                    <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
+                      until {new Date(p.validUntil).toLocaleString()}
+                    </Typography>
+                  )}
+                  {p.detail && (
+                    <Typography variant="caption" color="text.secondary" display="block">
+                      {p.detail}
+                    </Typography>
+                  )}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </TableContainer>
+    </>
   );
 }

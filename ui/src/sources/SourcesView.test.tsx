@@ -190,6 +190,11 @@ describe('Your AWS profiles', () => {
     expect(within(rows[2]!).getByText(/source profile "ops" does not exist/)).toBeInTheDocument();
   });
 
+  it('says which lines of the files the SDKs would skip', async () => {
+    await openSources((t) => (t.profileProblems = [{ file: '/home/me/.aws/config', line: 7, message: 'Line 7 of /home/me/.aws/config is neither a [section] nor a name = value line; the AWS SDKs skip it.' }]));
+    expect(await screen.findByText(/Line 7 of \/home\/me\/\.aws\/config/)).toBeInTheDocument();
+  });
+
   it('says how to add one when there is none', async () => {
     await openSources((t) => (t.profileDetails = []));
     expect(await screen.findByText(/No AWS profiles found/)).toBeInTheDocument();

@@ -1,4 +1,4 @@
-import type { ContainerView, LiveEvent, PresetsView, ProfileView, RequestLogEntry, SourceView, StatusView } from '@ecs-endpoints/contract';
+import type { ContainerView, LiveEvent, PresetsView, ProfileFileProblem, ProfileView, RequestLogEntry, SourceView, StatusView } from '@ecs-endpoints/contract';
 import { ApiRequestError } from '../api/errors.ts';
 import type { HttpMethod, LiveConnectionState, LiveSubscription, Transport } from '../api/transport.ts';
 import { SOURCES, status as makeStatus } from './fixtures.ts';
@@ -20,6 +20,7 @@ export class FakeTransport implements Transport {
   status: StatusView = makeStatus();
   requests: RequestLogEntry[] = [];
   profiles: string[] = ['default', 'dev', 'prod'];
+  profileProblems: ProfileFileProblem[] = [];
   profileDetails: ProfileView[] = [
     { name: 'default', region: 'us-east-1', kind: 'keys', state: 'ready' },
     { name: 'dev', region: 'eu-west-1', kind: 'sso', state: 'signed-in', validUntil: '2026-11-30T08:00:00.000Z' },
@@ -56,7 +57,7 @@ export class FakeTransport implements Transport {
       if (p === '/api/sources') return this.sources as T;
       if (p === '/api/requests') return this.requests as T;
       if (p === '/api/profiles') return this.profiles as T;
-      if (p === '/api/profiles/details') return this.profileDetails as T;
+      if (p === '/api/profiles/details') return { profiles: this.profileDetails, problems: this.profileProblems } as T;
       if (p === '/api/presets') return this.presets as T;
     }
     throw new ApiRequestError(404, { error: `No fake route for ${method} ${path}` });

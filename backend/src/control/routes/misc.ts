@@ -1,12 +1,12 @@
 import type { Router } from 'express';
 import { z } from 'zod/v4';
-import { HostAwsPathsSchema } from '@ecs-endpoints/contract';
+import { HostAwsPathsSchema, type ProfileDetails } from '@ecs-endpoints/contract';
 import type { Backend } from '../../backend.ts';
 import { HttpError } from '../errors.ts';
 import { parseBody, takesNoBody, takesNothing, takesQuery } from '../input.ts';
 import type { LiveHub } from '../live.ts';
 import { listProfiles } from '../profiles.ts';
-import { describeProfiles } from '../../credentials/profiles.ts';
+import { describeProfiles, profileFileProblems } from '../../credentials/profiles.ts';
 import { statusView } from '../views.ts';
 import { resourceRouter } from './router.ts';
 
@@ -39,7 +39,9 @@ export function miscRoutes(b: Backend, live: LiveHub): Router {
 
   // Each profile with its kind, region and state (SSO session valid until …, or why it cannot work).
   api.get('/profiles/details', takesNothing, async (_req, res) => {
-    res.json(await describeProfiles(b.broker.awsConfigFiles));
+    const files = b.broker.awsConfigFiles;
+    const [profiles, problems] = await Promise.all([describeProfiles(files), profileFileProblems(files)]);
+    res.json({ profiles, problems } satisfies ProfileDetails);
   });
 
   api.get('/host/aws', takesNothing, (_req, res) => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeProfiles } from '../../../src/credentials/profiles.ts';
+import { describeProfiles, iniProblems } from '../../../src/credentials/profiles.ts';
 import { tempDir } from './helpers.ts';
 
 const CONFIG = `[default]
@@ -91,5 +91,15 @@ describe('describeProfiles', () => {
   it('answers an empty list without files', async () => {
     const home = tempDir();
     expect(await describeProfiles({ config: join(home, 'none'), credentials: join(home, 'none2') })).toEqual([]);
+  });
+});
+
+describe('iniProblems', () => {
+  it('names the lines the SDKs would skip, never their text', () => {
+    const text = '# comment\n[default]\nregion = us-east-1\naws_secret_access_key: s3cr3t-value\n[profile x]\ns3 =\n  max_concurrent_requests = 10\n; note\nnonsense line\n';
+    const problems = iniProblems(text, '/home/me/.aws/config');
+    expect(problems.map((p) => p.line)).toEqual([4, 9]);
+    expect(problems[0]!.message).toBe('Line 4 of /home/me/.aws/config is neither a [section] nor a name = value line; the AWS SDKs skip it.');
+    expect(JSON.stringify(problems)).not.toContain('s3cr3t');
   });
 });
