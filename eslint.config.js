@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
  * reaches back into the composition root. A planted violation fails `npm run lint`
  * (backend/test/unit/rooms.test.ts shows it).
  */
-const ROOMS = ['tasks', 'docker', 'credentials', 'endpoints', 'ecs-mode', 'presets', 'state', 'status', 'control'];
+const ROOMS = ['tasks', 'docker', 'credentials', 'endpoints', 'ecs-mode', 'presets', 'state', 'status', 'control', 'taskdefs'];
 const room = (name) => [`../${name}/*`, `../${name}/**`, `../../${name}/*`, `../../${name}/**`];
 const ROOT = ['../main.ts', '../../main.ts'];
 const may = {
@@ -19,7 +19,8 @@ const may = {
   'ecs-mode': ['tasks', 'state', 'docker'],
   endpoints: ['tasks', 'credentials'],
   status: ['state'],
-  control: ['tasks', 'docker', 'credentials', 'presets', 'ecs-mode', 'state', 'endpoints'],
+  control: ['tasks', 'docker', 'credentials', 'presets', 'ecs-mode', 'state', 'endpoints', 'taskdefs'],
+  taskdefs: ['tasks', 'docker', 'credentials', 'state'],
 };
 const external = {
   tasks: ['dockerode', 'express', '@aws-sdk/*', 'node:fs', 'node:fs/*', 'node:child_process', 'node:http'],
@@ -31,6 +32,7 @@ const external = {
   endpoints: ['dockerode', 'express', '@aws-sdk/*'],
   status: ['dockerode', 'express', '@aws-sdk/*'],
   control: ['dockerode', '@aws-sdk/*'],
+  taskdefs: ['dockerode', 'express'],
 };
 const roomRules = Object.keys(may).map((name) => ({
   files: [`backend/src/${name}/**/*.ts`],
