@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
+import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
 // @ts-expect-error plain JavaScript module without type declarations
 import * as v from '../validate.mjs';
 
@@ -319,6 +320,25 @@ describe('in the container topology, as inside Docker Desktop', () => {
     expect(await until('the edited key', async () => (await keyNow()) === 'AKIAHOSTPROFILE00002', backend, 20_000)).toBe(true);
     // Never written: the host's files are as we left them.
     expect(readFileSync(join(home, '.aws', 'credentials'), 'utf8')).toBe(creds('AKIAHOSTPROFILE00002'));
+  });
+
+  it('binds addresses through its helper: a neighbour that takes over a container\'s address and MAC gets none of its credentials', async () => {
+    // The attack itself is shown to work without the rules in backend/test/integration/address-guard.test.ts.
+    const party = async (capAdd?: string[]): Promise<Party> => {
+      const container = await runContainer({ name: uniqueName('ecs-ext-spoof'), network: net, capAdd, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/creds' } });
+      containers.push(container);
+      const n = (await container.inspect()).NetworkSettings.Networks[net]!;
+      return { container, ip: n.IPAddress, mac: n.MacAddress };
+    };
+    const victim = await party();
+    const own = await until('the victim\'s own credentials', async () => {
+      const r = await httpFrom(victim.container, `http://${prefix}.2/creds`);
+      return r.status === 200 ? (JSON.parse(r.body) as { AccessKeyId: string }) : undefined;
+    }, backend);
+    const attacker = await party(['NET_ADMIN']);
+    // Its own first request proves it is bound (the id-less form answers only bound callers).
+    await until('the attacker bound', async () => (await httpFrom(attacker.container, `http://${prefix}.2/creds`)).status === 200, backend);
+    for (const withMac of [true, false]) expect(await impersonate(attacker, victim, `${prefix}.2`, withMac)).not.toContain(own.AccessKeyId);
   });
 
   it('serves the UI and the control API on its unix socket', async () => {

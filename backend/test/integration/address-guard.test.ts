@@ -14,16 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../src/docker/client.ts';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { DockerProxy } from '../support/docker-proxy.ts';
-import { docker, exec, httpFrom, removeAll, runContainer, uniqueName } from '../support/docker.ts';
+import { docker, httpFrom, removeAll, runContainer, uniqueName } from '../support/docker.ts';
+import { impersonate, type Party } from '../support/spoof.ts';
 import { httpOneInNetns, pidOf } from '../support/netns.ts';
 
 const created: Docker.Container[] = [];
-
-interface Party {
-  container: Docker.Container;
-  ip: string;
-  mac: string;
-}
 
 async function party(tb: TestBackend, opts: { source?: string; capAdd?: string[]; ip?: string } = {}): Promise<Party> {
   const name = uniqueName('guard');
@@ -33,19 +28,6 @@ async function party(tb: TestBackend, opts: { source?: string; capAdd?: string[]
   await inModel(tb, container.id);
   const n = (await container.inspect()).NetworkSettings.Networks[tb.network]!;
   return { container, ip: n.IPAddress, mac: n.MacAddress };
-}
-
-/** Become `victim` on the wire (its address, and its MAC or the attacker's own), then ask for /creds; prints the answer, or nothing. */
-async function impersonate(attacker: Party, victim: Party, endpoint: string, withMac: boolean): Promise<string> {
-  const script = [
-    `ip link set eth0 down && ip link set eth0 address ${withMac ? victim.mac : attacker.mac} && ip link set eth0 up`,
-    'ip addr flush dev eth0',
-    `ip addr add ${victim.ip}/24 dev eth0`,
-    // Gratuitous ARP: "the victim's address is at my MAC".
-    `arping -U -c 2 -w 1 -I eth0 -s ${victim.ip} ${victim.ip} >/dev/null 2>&1 || true`,
-    `printf 'GET /creds HTTP/1.0\\r\\nHost: ${endpoint}\\r\\n\\r\\n' | nc -w 3 ${endpoint} 80 || true`,
-  ].join('; ');
-  return (await exec(attacker.container, ['sh', '-c', script])).stdout;
 }
 
 describe('the address guard', () => {
