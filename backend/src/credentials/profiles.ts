@@ -74,12 +74,20 @@ async function sso(name: string, p: Section, configFile: Record<string, Section>
  * indented continuation: the SDKs skip them silently, so a typo loses a setting without a word.
  * The line itself is never repeated (it may hold a secret), only where it is.
  */
-export function iniProblems(text: string, file: string): ProfileFileProblem[] {
+export function iniProblems(text: string, file: string, kind: 'config' | 'credentials'): ProfileFileProblem[] {
   const out: ProfileFileProblem[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
     if (!t || t.startsWith('#') || t.startsWith(';')) return;
-    if (/^\[[^\]]+\]\s*([#;].*)?$/.test(t)) return;
+    const header = /^\[([^\]]+)\]\s*([#;].*)?$/.exec(t);
+    if (header) {
+      // The SDK reads `default`, `<type> <name>` with one space and a name of [\w-@+.%:/], and in
+      // the credentials file any name without spaces; any other section is skipped whole.
+      const name = header[1]!;
+      if (name === 'default' || (!/\s/.test(name) && kind === 'credentials') || /^(profile|sso-session|services) (["']?)[\w\-@+.%:/]+\2$/.test(name)) return;
+      out.push({ file, line: i + 1, message: `Line ${i + 1} of ${file}: the section [${name}] is not one the AWS SDKs read (a profile is [profile name] in config, [name] in credentials, one space, no spaces in the name); everything under it is skipped.` });
+      return;
+    }
     if (/^[^=\s[][^=]*=/.test(t)) return;
     if (/^\s/.test(line) && t.includes('=')) return;
     out.push({ file, line: i + 1, message: `Line ${i + 1} of ${file} is neither a [section] nor a name = value line; the AWS SDKs skip it.` });
@@ -91,5 +99,5 @@ export function iniProblems(text: string, file: string): ProfileFileProblem[] {
 export async function profileFileProblems(files: { config: string; credentials: string }): Promise<ProfileFileProblem[]> {
   const read = (f: string) => readFile(f, 'utf8').catch(() => '');
   const [config, credentials] = await Promise.all([read(files.config), read(files.credentials)]);
-  return [...iniProblems(config, files.config), ...iniProblems(credentials, files.credentials)];
+  return [...iniProblems(config, files.config, 'config'), ...iniProblems(credentials, files.credentials, 'credentials')];
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerView, SourceView, StatusView } from '@ecs-endpoints/contract';
 import { createControlApp, type ControlApp } from '../../../src/control/app.ts';
 import { humanDuration } from '../../../src/control/views.ts';
-import { profileNames } from '../../../src/control/profiles.ts';
+import { listProfiles } from '../../../src/control/profiles.ts';
 import { NETWORK, lightBackend, onCleanup, until, type LightBackend } from './helpers.ts';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -303,7 +303,10 @@ describe('GET /api/profiles', () => {
     writeFileSync(join(awsConfigDir, 'credentials'), `[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = ${SECRET}\n[ci]\naws_access_key_id = AKIAIOSFODNN7EXAMPL2\n`);
     const r = await request(app).get('/api/profiles');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual(['default', 'ci', 'dev', 'prod']);
+    // `[profile  prod ]` (two spaces, one trailing) is a section the AWS SDK skips: not offered.
+    expect(r.body).toEqual(['default', 'ci', 'dev']);
+    const details = await request(app).get('/api/profiles/details');
+    expect(details.body.problems).toEqual([expect.objectContaining({ line: 8, message: expect.stringContaining('[profile  prod ]') })]);
     expect(r.text).not.toContain(SECRET);
     expect(r.text).not.toContain('AKIA');
   });
@@ -311,7 +314,7 @@ describe('GET /api/profiles', () => {
   it('answers an empty list without files', async () => {
     const { app } = await setup();
     expect((await request(app).get('/api/profiles')).body).toEqual([]);
-    expect(profileNames('', '')).toEqual([]);
+    expect(await listProfiles({ config: '/nonexistent/config', credentials: '/nonexistent/credentials' })).toEqual([]);
   });
 });
 

@@ -97,9 +97,15 @@ describe('describeProfiles', () => {
 describe('iniProblems', () => {
   it('names the lines the SDKs would skip, never their text', () => {
     const text = '# comment\n[default]\nregion = us-east-1\naws_secret_access_key: s3cr3t-value\n[profile x]\ns3 =\n  max_concurrent_requests = 10\n; note\nnonsense line\n';
-    const problems = iniProblems(text, '/home/me/.aws/config');
+    const problems = iniProblems(text, '/home/me/.aws/config', 'config');
     expect(problems.map((p) => p.line)).toEqual([4, 9]);
     expect(problems[0]!.message).toBe('Line 4 of /home/me/.aws/config is neither a [section] nor a name = value line; the AWS SDKs skip it.');
     expect(JSON.stringify(problems)).not.toContain('s3cr3t');
+  });
+
+  it('names the sections the SDKs skip whole: spaces in a name, an untyped name in config', () => {
+    const config = '[default]\n[profile  prod ] # comment\n[profile dev] # ok\n[plain]\n[sso-session corp]\n';
+    expect(iniProblems(config, 'config', 'config').map((p) => [p.line, p.message.split(':')[0]])).toEqual([[2, 'Line 2 of config'], [4, 'Line 4 of config']]);
+    expect(iniProblems('[ci]\n[my prof]\n', 'credentials', 'credentials').map((p) => p.line)).toEqual([2]);
   });
 });
