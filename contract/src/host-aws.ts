@@ -21,9 +21,8 @@ export type HostAwsPaths = z.infer<typeof HostAwsPathsSchema>;
 /** The backend's view of the host's AWS files: where, and whether it could read them. */
 export interface HostAwsView {
   paths?: HostAwsPaths;
-  /** When the files were last read (ISO time), and how many profiles they hold. */
+  /** When the files were last read (ISO time); their profiles are in GET /api/profiles/details. */
   readAt?: string;
-  profiles?: number;
   /** Why they could not be read, and what to do. */
   error?: { message: string; remedy: string };
 }

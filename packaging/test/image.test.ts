@@ -301,7 +301,9 @@ describe('in the container topology, as inside Docker Desktop', () => {
     await until('the control socket', async () => (await get({ socketPath: control }, '/api/status')).status === 200, backend);
     const put = await send({ socketPath: control }, 'PUT', '/api/host/aws', paths);
     expect(put.status, put.body).toBe(200);
-    expect(JSON.parse(put.body)).toMatchObject({ profiles: 1, paths: { home } });
+    expect(JSON.parse(put.body)).toMatchObject({ readAt: expect.any(String), paths: { home } });
+    const details = JSON.parse((await get({ socketPath: control }, '/api/profiles/details')).body) as { profiles: { name: string; kind: string }[] };
+    expect(details.profiles).toEqual([expect.objectContaining({ name: 'dev', kind: 'keys', region: 'eu-west-1' })]);
 
     const source = await send({ socketPath: control }, 'POST', '/api/sources', { type: 'profile', name: 'Host dev', profile: 'dev' });
     expect(source.status, source.body).toBe(201);

@@ -155,11 +155,11 @@ export class HostAwsMirror extends EventEmitter<{ change: [] }> {
       const hash = createHash('sha256');
       for (const part of [snap.config, snap.credentials, ...[...snap.sso].flat()]) hash.update(part ?? '-').update('\0');
       const digest = hash.digest('hex');
-      this.state = { readAt: new Date().toISOString(), profiles: countProfiles(snap) };
+      this.state = { readAt: new Date().toISOString() };
       if (digest === this.last) return;
       await this.write(snap);
       this.last = digest;
-      log.info('host AWS files read', { profiles: this.state.profiles, ssoTokens: snap.sso.size });
+      log.info('host AWS files read', { config: Boolean(snap.config), credentials: Boolean(snap.credentials), ssoTokens: snap.sso.size });
       this.emit('change');
     } catch (err) {
       const message = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
@@ -192,11 +192,4 @@ export class HostAwsMirror extends EventEmitter<{ change: [] }> {
     for (const name of await readdir(this.target.ssoCache)) if (!s.sso.has(name)) await rm(join(this.target.ssoCache, name), { force: true });
     for (const [name, body] of s.sso) await put(join(this.target.ssoCache, name), body);
   }
-}
-
-function countProfiles(s: Snapshot): number {
-  const names = new Set<string>();
-  for (const m of (s.config?.toString('utf8') ?? '').matchAll(/^\s*\[\s*(?:profile\s+)?([^\]\s]+)\s*\]/gm)) if (!m[1]!.startsWith('sso-session')) names.add(m[1]!);
-  for (const m of (s.credentials?.toString('utf8') ?? '').matchAll(/^\s*\[\s*([^\]\s]+)\s*\]/gm)) names.add(m[1]!);
-  return names.size;
 }
