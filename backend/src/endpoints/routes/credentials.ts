@@ -1,3 +1,4 @@
+import { ECS_ENV } from '@ecs-endpoints/contract';
 import { LookupError, type CredentialsRoute } from '../errors.ts';
 import { safeDecode } from '../router.ts';
 import type { CallerVerdict, CredentialsAnswer, DataRequest, Entry, Handler, Reads, Reply } from '../types.ts';
@@ -84,16 +85,17 @@ async function idlessCaller(r: Reads, req: DataRequest): Promise<Entry> {
 
 /** AWS_CONTAINER_AUTHORIZATION_TOKEN, when the container has one, must be presented as Authorization. */
 function authorize(entry: Entry, req: DataRequest, route?: CredentialsRoute): void {
-  const token = entry.container.record.env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+  const token = entry.container.record.env[ECS_ENV.authorizationToken];
   if (!token || req.headers.authorization === token) return;
   throw new LookupError({ type: 'credentials-not-found', route, reason: 'missing or wrong Authorization token' }, entry.container.record.id);
 }
 
 function namesPath(env: Record<string, string>, path: string): boolean {
-  const rel = env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  const rel = env[ECS_ENV.credentialsRelativeUri];
   let full: string | undefined;
   try {
-    full = env.AWS_CONTAINER_CREDENTIALS_FULL_URI ? new URL(env.AWS_CONTAINER_CREDENTIALS_FULL_URI).pathname : undefined;
+    const fullUri = env[ECS_ENV.credentialsFullUri];
+    full = fullUri ? new URL(fullUri).pathname : undefined;
   } catch {
     full = undefined;
   }
