@@ -17,6 +17,7 @@ import type { EcsModeService } from './ecs-mode/service.ts';
 import type { PresetStore } from './presets/store.ts';
 import type { Assignments } from './state/assignments.ts';
 import type { PersistentIds } from './state/ids.ts';
+import type { TaskRunner } from './taskdefs/runner.ts';
 import type { ContainerRecord, EffectiveSource, TaskModel } from './tasks/types.ts';
 
 export const VERSION = '0.1.0';
@@ -44,6 +45,8 @@ export interface Backend extends EventEmitter<{ model: [TaskModel]; status: [] }
   readonly ecsMode: EcsModeService;
   /** Docker Desktop only (the container topology): the person's AWS files read from the host. */
   readonly hostAws?: HostAwsMirror;
+  /** Runs of task definitions (taskdefs/). */
+  readonly tasks: TaskRunner;
   readonly plane: DataPlane;
   readonly requests: RequestLog;
   /** The current task model (each container with its effective credential source). */

@@ -87,6 +87,8 @@ const Env = z.object({
   ECS_ENDPOINTS_PRESETS_FILE: z.string().optional(),
   /** Our own container id in the container topology, when the hostname is not it. */
   ECS_ENDPOINTS_SELF: z.string().optional(),
+  /** The image of an awsvpc task's pause container; default: this backend's own image, else registry.k8s.io/pause. */
+  ECS_ENDPOINTS_PAUSE_IMAGE: z.string().min(1).optional(),
   ECS_ENDPOINTS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The agent's own variable is honoured too, for familiarity. */
   ECS_TASK_METADATA_RPS_LIMIT: z.string().optional(),
@@ -123,6 +125,7 @@ export interface Config {
   uiDir?: string;
   presetsFile?: string;
   self?: string;
+  pauseImage?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -214,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uiDir: e.ECS_ENDPOINTS_UI_DIR,
     presetsFile: e.ECS_ENDPOINTS_PRESETS_FILE,
     self: e.ECS_ENDPOINTS_SELF,
+    pauseImage: e.ECS_ENDPOINTS_PAUSE_IMAGE,
     logLevel: e.ECS_ENDPOINTS_LOG_LEVEL,
   };
 }

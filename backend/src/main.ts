@@ -15,6 +15,7 @@ import { NetworkKeeper } from './docker/network-keeper.ts';
 import { ManagedNetwork } from './docker/network.ts';
 import { recreateWithEcsEnvironment } from './docker/recreate.ts';
 import { StatsCache } from './docker/stats.ts';
+import { taskDocker } from './docker/task-containers.ts';
 import { CredentialBroker } from './credentials/broker.ts';
 import { effectiveSource, type EffectiveSourceInputs } from './credentials/effective.ts';
 import { SourceRegistry } from './credentials/registry.ts';
@@ -36,6 +37,8 @@ import { Assignments } from './state/assignments.ts';
 import { HostAwsPathsStore } from './state/host-aws-paths.ts';
 import { PersistentIds } from './state/ids.ts';
 import { collectProblems } from './status/problems.ts';
+import { TaskRunner } from './taskdefs/runner.ts';
+import { RunStore } from './taskdefs/runs.ts';
 import { LiveModel } from './tasks/live-model.ts';
 import type { ContainerRecord, TaskModel } from './tasks/types.ts';
 
@@ -163,6 +166,31 @@ function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): DataPlan
   });
 }
 
+/**
+ * Task-definition runs on Docker. The pause container: the configured image, else this backend's
+ * own image (present wherever the backend runs in a container; a node process that waits), else
+ * the Kubernetes pause image (pulled once).
+ */
+function taskRunner(config: Config, s: State, d: Dock): TaskRunner {
+  return new TaskRunner({
+    docker: taskDocker(() => d.index.docker),
+    record: (id) => d.index.get(id),
+    settings: { region: config.region, accountId: config.accountId, cluster: config.cluster, launchType: config.launchType, network: config.network, address: config.address },
+    pause: async () => {
+      if (config.pauseImage) return { image: config.pauseImage };
+      try {
+        return { image: await ownImage(d.index.docker, config.self), entrypoint: ['node', '-e', 'process.on("SIGTERM",()=>process.exit(0));setInterval(()=>{},1<<30)'] };
+      } catch {
+        return { image: 'registry.k8s.io/pause:3.10' };
+      }
+    },
+    baseSpec: (spec) => s.sources.baseSpec(spec),
+    sourceId: (spec) => s.sources.resolveSpec(spec),
+    credentials: (id) => s.broker.get(id),
+    store: new RunStore(config.stateDir),
+  });
+}
+
 /** Derived sources presets and containers use now: what the sources list shows of them. */
 function sourcesInUse(s: State, live: LiveModel): string[] {
   const inUse = new Set<string>();
@@ -194,6 +222,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   const requests = new RequestLog();
   const plane = dataPlane(config, s, d, live);
   const hostAws = hostAwsMirror(config, s, d);
+  const tasks = taskRunner(config, s, d);
 
   // One way: Docker events → index → model → (stats, guard, auto-attach, live clients).
   live.on('model', (model) => {
@@ -208,6 +237,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   });
   d.index.on('change', () => {
     live.schedule();
+    tasks.reconcile();
     if (d.keeper.ready) d.guard.request();
   });
   d.index.on('status', (connected) => {
@@ -221,9 +251,9 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   d.guard.on('status', status);
 
   hostAws?.on('change', status);
-  const run = lifecycle(config, s, d, live, plane, requests, status, hostAws);
+  const run = lifecycle(config, s, d, live, plane, requests, status, hostAws, tasks);
   const backend = Object.assign(events, {
-    config, ...d, ...s, ecsMode, plane, requests, hostAws,
+    config, ...d, ...s, ecsMode, plane, requests, hostAws, tasks,
     listening: false,
     sourcesInUse: () => sourcesInUse(s, live),
     problems: () => run.problems(),
@@ -245,7 +275,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
 }
 
 /** Start (index, network, address binding, listeners) and stop, and the problems they leave. */
-function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: DataPlane, requests: RequestLog, status: Status, hostAws?: HostAwsMirror) {
+function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: DataPlane, requests: RequestLog, status: Status, hostAws: HostAwsMirror | undefined, tasks: TaskRunner) {
   let servers: Server[] = [];
   let listenProblem: Problem | undefined;
   const problems = () => [
@@ -258,6 +288,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
         ['state-sources', () => s.sources.problems],
         ['state-ecs-mode', () => s.choices.problems],
         ['state-ids', () => s.ids.problems],
+        ['state-task-runs', () => tasks.problems],
       ],
       presets: () => presetProblems(s.presets, (spec) => s.sources.resolveSpec(spec), d.index.all()),
     }),
@@ -284,6 +315,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       // Bound before the first request, so the id-less forms answer containers already running.
       await d.guard.sync();
       await hostAws?.resume();
+      await tasks.resume();
       try {
         servers = await listenAll(servers$(), config.address);
       } catch (err) {
@@ -303,6 +335,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
     async stop(b: { listening: boolean }) {
       await d.guard.stop();
       await hostAws?.stop();
+      tasks.dispose();
       d.index.stop();
       d.stats.stop();
       await closeAll(servers);

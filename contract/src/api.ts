@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import type { SourceTestResult, SourceView } from './sources.ts';
 import type { PresetsView } from './presets.ts';
+import type { TaskRunView } from './tasks.ts';
 
 /** Control API paths, relative to the control server's root. */
 export const API = {
@@ -78,7 +79,7 @@ export interface ContainerView {
   source: {
     /** The source serving this container's credentials, after assignment → preset → default. */
     effectiveId: string;
-    origin: 'assignment' | 'preset' | 'default';
+    origin: 'assignment' | 'label' | 'preset' | 'default';
     assignedId?: string;
     presetName?: string;
   };
@@ -140,6 +141,7 @@ export type LiveEvent =
   | { type: 'request'; entry: RequestLogEntry }
   | { type: 'status'; status: StatusView }
   | { type: 'sources'; sources: SourceView[] }
-  | { type: 'presets'; presets: PresetsView };
+  | { type: 'presets'; presets: PresetsView }
+  | { type: 'tasks'; tasks: TaskRunView[] };
 
 export type { SourceView, SourceTestResult };

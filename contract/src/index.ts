@@ -3,3 +3,4 @@ export * from './sources.ts';
 export * from './presets.ts';
 export * from './ecs-environment.ts';
 export * from './host-aws.ts';
+export * from './tasks.ts';

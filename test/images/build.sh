@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the images the tests use, offline: busybox from Debian's busybox-static on scratch, and a
 # Node base assembled from this machine's own node binary and the libraries ldd lists for it.
-# Usage: test/images/build.sh [busybox|node|node-npm ...]   (default: busybox node). Idempotent and
+# Usage: test/images/build.sh [busybox|node|pause|node-npm ...]   (default: busybox node pause). Idempotent and
 # quick when cached. node-npm (for `docker build` of the extension image offline, see
 # docs/packaging.md) is the node image plus npm 10 and all busybox applets: npm 10 because it is the
 # npm of the official node:20 image, and because npm 11 refuses this lock file in `npm ci`.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-want=${*:-busybox node}
+want=${*:-busybox node pause}
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 
@@ -24,6 +24,13 @@ for w in $want; do
       mkdir -p "$ctx/busybox" && cp "$bb" "$ctx/busybox/busybox"
       cp "$here/busybox/Dockerfile" "$ctx/busybox/"
       build ecs-endpoints-test/busybox:latest "$ctx/busybox"
+      ;;
+    pause)
+      # The pause container of awsvpc test tasks (ECS_ENDPOINTS_PAUSE_IMAGE): busybox that waits.
+      docker image inspect ecs-endpoints-test/busybox:latest >/dev/null 2>&1 || "$0" busybox
+      mkdir -p "$ctx/pause"
+      printf 'FROM ecs-endpoints-test/busybox:latest\nCMD ["sleep", "2147483647"]\n' > "$ctx/pause/Dockerfile"
+      build ecs-endpoints-test/pause:latest "$ctx/pause"
       ;;
     node)
       d="$ctx/node/root"; mkdir -p "$d/usr/local/bin" "$d/etc" "$d/tmp"

@@ -7,6 +7,8 @@ import { RecreateError } from '../docker/recreate.ts';
 import { EcsModeError } from '../ecs-mode/service.ts';
 import { PresetError } from '../presets/presets.ts';
 import { log } from '../log.ts';
+import { TaskDefError } from '../taskdefs/parse.ts';
+import { TaskRunError } from '../taskdefs/runner.ts';
 
 /** An error the control API answers with: an HTTP status and an ApiError body. */
 export class HttpError extends Error {
@@ -75,6 +77,8 @@ export function toHttpError(err: unknown): HttpError {
   }
   // A preset file that is not JSON, breaks the schema or holds a secret: the issues name each place.
   if (err instanceof PresetError) return new HttpError(400, err.message, err.remedy, err.issues);
+  if (err instanceof TaskDefError) return new HttpError(400, err.message, err.remedy, err.issues);
+  if (err instanceof TaskRunError) return new HttpError(err.kind === 'not-found' ? 404 : 409, err.message, err.remedy);
   if (err instanceof RecreateError) return new HttpError(RECREATE_STATUS[err.kind], err.message, err.remedy);
   if (err instanceof EcsModeError) return new HttpError(ECS_MODE_STATUS[err.kind], err.message, err.remedy);
   if (err instanceof NetworkError) return new HttpError(err.code === 'cannot-join' ? 409 : 502, err.message, err.remedy);

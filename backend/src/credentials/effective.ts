@@ -1,3 +1,4 @@
+import { LABEL } from '../tasks/model.ts';
 import type { ContainerRecord, EffectiveSource } from '../tasks/types.ts';
 
 /** What deciding a container's source needs, each from the room that owns it (wired in main.ts). */
@@ -13,12 +14,21 @@ export interface EffectiveSourceInputs {
 }
 
 /**
- * A container's credential source: its own assignment, else the matching preset's, else the
+ * A container's credential source: its own assignment, else its `ecs-endpoints.source` label
+ * (task-definition runs carry their task role's there), else the matching preset's, else the
  * default. Decided when the task model is built, so a credentials request only reads it.
  */
 export function effectiveSource(inputs: EffectiveSourceInputs, record: ContainerRecord): EffectiveSource {
   const assigned = inputs.assigned(record.name);
   if (assigned && inputs.exists(assigned)) return { id: assigned, origin: 'assignment' };
+  const label = record.labels[LABEL.source];
+  if (label) {
+    try {
+      return { id: inputs.resolveSpec(label), origin: 'label' };
+    } catch {
+      // An unusable label: the preset or the default applies (the UI shows which).
+    }
+  }
   const preset = inputs.presetSpec(record);
   if (preset) {
     try {

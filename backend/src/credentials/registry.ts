@@ -208,6 +208,21 @@ export class SourceRegistry {
     return parseSpec(spec, (id) => this.get(id) !== undefined);
   }
 
+  /**
+   * A spec a role can be assumed from: `default` followed to its target, stored sources as
+   * `source:<id>`; `fake` and `none` as they are (they serve no real credentials to assume from).
+   * Throws CredentialError InvalidSource / SourceNotFound.
+   */
+  baseSpec(spec: string): string {
+    let id = this.resolveSpec(spec);
+    if (id === DEFAULT_SOURCE_ID) id = this.defaultTarget;
+    if (id === BUILTIN_SOURCE_IDS.none || id === BUILTIN_SOURCE_IDS.fake || isDerivedId(id)) return id;
+    if (id === DEFAULT_CHAIN_ID) {
+      throw new CredentialError('InvalidSource', 'The default source is the backend\'s own credential chain, which a task role cannot be assumed from here.', 'Choose a profile or a source as the base.');
+    }
+    return `source:${id}`;
+  }
+
   /** Ids whose credentials depend on `id`: sources using it as base (transitively) and `default` if it points there. */
   dependents(id: string): string[] {
     const out = new Set<string>();

@@ -1,4 +1,5 @@
 import { sortedMap } from '../gojson.ts';
+import { LABEL } from '../tasks/model.ts';
 import type { Task, TaskContainer, NetworkAttachment } from '../tasks/types.ts';
 
 /*
@@ -132,7 +133,7 @@ export function renderContainer(task: Task, c: TaskContainer, v: Version, ctx: R
   put(o, 'CreatedAt', r.created);
   put(o, 'StartedAt', r.startedAt);
   put(o, 'FinishedAt', r.finishedAt);
-  o.Type = 'NORMAL';
+  o.Type = c.type;
   const networks = networksOf(task, c, ctx, v);
   if (v !== 'v4') put(o, 'Networks', networks);
   if (r.health) {
@@ -146,9 +147,12 @@ export function renderContainer(task: Task, c: TaskContainer, v: Version, ctx: R
   }
   put(o, 'Volumes', volumes(r.mounts));
   if (v === 'v4') {
-    put(o, 'LogDriver', r.logDriver);
-    put(o, 'LogOptions', sortedMap(r.logOptions));
-    put(o, 'ContainerARN', c.arn);
+    // The agent's pause container has no log configuration and no ARN of its own.
+    if (c.type === 'NORMAL') {
+      put(o, 'LogDriver', r.labels[LABEL.logDriver] ?? r.logDriver);
+      put(o, 'LogOptions', sortedMap(logOptions(r)));
+      put(o, 'ContainerARN', c.arn);
+    }
     put(o, 'Networks', networks);
     if (r.restartPolicy !== 'no' && r.restartPolicy !== '') o.RestartCount = r.restartCount;
   }
@@ -187,7 +191,8 @@ export function renderIntrospectionTask(task: Task): J {
   o.KnownStatus = known;
   o.Family = task.family;
   o.Version = task.revision;
-  o.Containers = task.containers.map((c) => {
+  // Internal containers (the pause container) are not listed here (AllExternalTasks).
+  o.Containers = task.containers.filter((c) => c.type === 'NORMAL').map((c) => {
     const r = c.record;
     const e: J = { DockerId: r.id, DockerName: r.name, Name: c.ecsName, Image: r.image, ImageID: r.imageId };
     put(e, 'CreatedAt', r.created);
@@ -202,4 +207,15 @@ export function renderIntrospectionTask(task: Task): J {
     return e;
   });
   return o;
+}
+
+/** A task-definition run's log configuration (kept in labels; Docker keeps the logs locally), else Docker's. */
+function logOptions(r: TaskContainer['record']): Record<string, string> {
+  const raw = r.labels[LABEL.logOptions];
+  if (!raw || !r.labels[LABEL.logDriver]) return r.logOptions;
+  try {
+    return JSON.parse(raw) as Record<string, string>;
+  } catch {
+    return {};
+  }
 }

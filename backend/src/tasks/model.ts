@@ -18,6 +18,15 @@ export const LABEL = {
   cpu: 'ecs-endpoints.cpu',
   memory: 'ecs-endpoints.memory',
   tagPrefix: 'ecs-endpoints.tag.',
+  /** A credential source spec for the container (profile:<name>, source:<id>, role-arn:<arn>?from=…). */
+  source: 'ecs-endpoints.source',
+  /** Set by the task-definition runner on its containers: the run's task id. */
+  run: 'ecs-endpoints.run',
+  /** `pause`: the runner's pause container holding an awsvpc task's network namespace. */
+  internal: 'ecs-endpoints.internal',
+  /** The log configuration a task definition gave (Docker keeps the logs locally): shown in LogDriver / LogOptions. */
+  logDriver: 'ecs-endpoints.log-driver',
+  logOptions: 'ecs-endpoints.log-options',
   /** Set on containers this backend created (recreated with the ECS environment). */
   managed: 'ecs-endpoints.managed',
 } as const;
@@ -236,6 +245,7 @@ function taskContainer(m: Member, task: Task, settings: ModelSettings, ids: IdAl
     address: ownerNet?.ip || undefined,
     credentialsId: credentialsIdFromEnv(r.env),
     via: m.via,
+    type: r.labels[LABEL.internal] === 'pause' ? 'CNI_PAUSE' : 'NORMAL',
     source: sourceOf?.(r) ?? DEFAULT_EFFECTIVE_SOURCE,
   };
 }

@@ -95,8 +95,8 @@ export interface IdAllocator {
 export interface EffectiveSource {
   /** A credential source id (the credentials room's registry). */
   id: string;
-  /** Its own assignment, else the preset that matches it, else the default source. */
-  origin: 'assignment' | 'preset' | 'default';
+  /** Its own assignment, else its ecs-endpoints.source label, else the matching preset's, else the default. */
+  origin: 'assignment' | 'label' | 'preset' | 'default';
   presetName?: string;
 }
 
@@ -116,6 +116,8 @@ export interface TaskContainer {
   credentialsId?: string;
   /** How it came to be in ECS mode. */
   via: 'network' | 'namespace';
+  /** NORMAL, or CNI_PAUSE for the pause container of a task-definition run (awsvpc). */
+  type: 'NORMAL' | 'CNI_PAUSE';
   /** Its credential source; the data plane only reads it. */
   source: EffectiveSource;
 }

@@ -38,6 +38,8 @@ function originText(c: ContainerView): string {
   switch (c.source.origin) {
     case 'assignment':
       return 'assigned';
+    case 'label':
+      return 'from its ecs-endpoints.source label';
     case 'preset':
       return `from preset ${c.source.presetName ?? ''}`.trim();
     case 'default':

@@ -1,0 +1,248 @@
+/**
+ * Task definitions run on the real dockerd as the agent would: an awsvpc task of three containers
+ * (init → web HEALTHY → sidecar) in dependency order, sharing localhost through the pause
+ * container, with the task role assumed at the STS stand-in from a static base source and a
+ * secret from the Secrets Manager stand-in; a bridge task whose published port answers from the
+ * host; an essential container's exit stopping its task; bad definitions refused with nothing left.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskRunView } from '@ecs-endpoints/contract';
+import { startControlServer, type ControlServer } from '../../src/control/index.ts';
+import { captureLogs, setLogLevel } from '../../src/log.ts';
+import { controlClient, type ControlClient } from '../../../e2e/support/control-client.ts';
+import { eventually, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { BUSYBOX, docker, exec } from '../support/docker.ts';
+import { startSecretsStub, type SecretsStub } from '../support/secrets-stub.ts';
+import { startStsStub, type StsStub } from '../support/sts-stub.ts';
+
+const TASK_ROLE = 'arn:aws:iam::111122223333:role/orders-task';
+const EXEC_ROLE = 'arn:aws:iam::111122223333:role/orders-execution';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/db-AbCdEf';
+const SECRET_VALUE = 'pa55-w0rd-that-must-not-leak-7f3a';
+
+let tb: TestBackend;
+let cs: ControlServer;
+let api: ControlClient;
+let sts: StsStub;
+let secrets: SecretsStub;
+let baseId: string;
+const logs: string[] = [];
+let restoreLogs: () => void;
+const runs: string[] = [];
+
+type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function awsvpcTask(family: string): J {
+  return {
+    taskDefinition: {
+      family,
+      revision: 7,
+      networkMode: 'awsvpc',
+      taskRoleArn: TASK_ROLE,
+      executionRoleArn: EXEC_ROLE,
+      cpu: '512',
+      memory: '1024',
+      containerDefinitions: [
+        { name: 'sidecar', image: BUSYBOX, essential: false, command: ['sh', '-c', 'mkdir -p /tmp && wget -q -O /tmp/page http://localhost:8080/ && sleep 3600'], dependsOn: [{ containerName: 'web', condition: 'HEALTHY' }], stopTimeout: 2 },
+        {
+          name: 'web',
+          image: BUSYBOX,
+          command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 8080 -h /www'],
+          portMappings: [{ containerPort: 8080 }],
+          healthCheck: { command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/'], interval: 1, timeout: 2, retries: 3 },
+          dependsOn: [{ containerName: 'init', condition: 'SUCCESS' }],
+          secrets: [{ name: 'DB_PASSWORD', valueFrom: SECRET_ARN }],
+          memory: 128,
+          cpu: 256,
+          stopTimeout: 2,
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/orders', 'awslogs-region': 'us-east-1' } },
+        },
+        { name: 'init', image: BUSYBOX, essential: false, command: ['sh', '-c', 'echo migrated'] },
+      ],
+    },
+    baseSource: `source:${baseId}`,
+  };
+}
+
+async function run(body: J): Promise<TaskRunView> {
+  const r = await api.call<TaskRunView>('POST', '/api/tasks', body);
+  expect(r.status, r.text).toBe(201);
+  runs.push(r.body.id);
+  return r.body;
+}
+
+async function task(id: string): Promise<TaskRunView> {
+  return (await api.call<TaskRunView>('GET', `/api/tasks/${id}`)).body;
+}
+
+async function until(id: string, ok: (t: TaskRunView) => boolean, what: string, ms = 60_000): Promise<TaskRunView> {
+  return eventually(async () => {
+    const t = await task(id);
+    return ok(t) ? t : undefined;
+  }, ms, what);
+}
+
+function container(t: TaskRunView, name: string) {
+  return t.containers.find((c) => c.name === name)!;
+}
+
+beforeAll(async () => {
+  sts = await startStsStub();
+  secrets = await startSecretsStub({ [SECRET_ARN]: SECRET_VALUE });
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url;
+  setLogLevel('debug');
+  restoreLogs = captureLogs(logs);
+  tb = await startTestBackend({ ECS_ENDPOINTS_STS_ENDPOINT: sts.url, ECS_ENDPOINTS_PAUSE_IMAGE: 'ecs-endpoints-test/pause:latest', ECS_ENDPOINTS_REGION: 'us-east-1' });
+  cs = await startControlServer(tb.backend, { control: { kind: 'tcp', host: '127.0.0.1', port: 0 } });
+  api = controlClient(cs.url, cs.token!);
+  const base = await api.call<{ id: string }>('POST', '/api/sources', { type: 'static', name: 'Base keys', accessKeyId: 'AKIABASEKEYSFORTASKS', secretAccessKey: 'base/secret/for/the/task/runner/tests/0001' });
+  expect(base.status, base.text).toBe(201);
+  baseId = base.body.id;
+}, 120_000);
+
+afterAll(async () => {
+  for (const id of runs) await api.call('DELETE', `/api/tasks/${id}`).catch(() => undefined);
+  restoreLogs?.();
+  setLogLevel('warn');
+  await cs?.close();
+  await tb?.cleanup();
+  await sts?.close();
+  await secrets?.close();
+}, 120_000);
+
+describe('an awsvpc task definition', () => {
+  let t: TaskRunView;
+
+  beforeAll(async () => {
+    t = await run(awsvpcTask('orders'));
+    t = await until(t.id, (x) => x.lastStatus === 'RUNNING' || x.lastStatus === 'STOPPED', 'task RUNNING');
+  }, 120_000);
+
+  it('starts in dependency order: init succeeded before web started, web healthy before the sidecar started', async () => {
+    expect(t.lastStatus, JSON.stringify(t)).toBe('RUNNING');
+    const inspect = async (name: string) => docker.getContainer(container(t, name).dockerId!).inspect();
+    const [init, web, sidecar] = await Promise.all([inspect('init'), inspect('web'), inspect('sidecar')]);
+    expect(init.State.ExitCode).toBe(0);
+    expect(Date.parse(web.State.StartedAt)).toBeGreaterThanOrEqual(Date.parse(init.State.FinishedAt));
+    expect(web.State.Health?.Status).toBe('healthy');
+    const firstHealthy = Date.parse(web.State.Health!.Log!.find((l) => l.ExitCode === 0)!.End);
+    expect(Date.parse(sidecar.State.StartedAt)).toBeGreaterThanOrEqual(firstHealthy - 1000);
+    expect(container(t, 'web').health).toBe('HEALTHY');
+    expect(t.containers.map((c) => c.status)).toEqual(['STOPPED', 'RUNNING', 'RUNNING']);
+  });
+
+  it('shares localhost between its containers through the pause container', async () => {
+    // The sidecar fetched the page from localhost:8080, where only web listens, as its first act.
+    const page = await eventually(async () => (await exec(container(t, 'sidecar').dockerId!, ['cat', '/tmp/page'])).stdout.trim(), 10_000, 'the page the sidecar fetched');
+    expect(page).toBe('hello-from-web');
+    const web = await docker.getContainer(container(t, 'web').dockerId!).inspect();
+    expect(web.HostConfig.NetworkMode).toMatch(/^container:/);
+  });
+
+  it('serves the task role assumed from the base source at the STS stand-in', async () => {
+    const r = await exec(container(t, 'sidecar').dockerId!, ['sh', '-c', `wget -q -O- http://${tb.address}$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`]);
+    expect(r.code, r.stderr).toBe(0);
+    const creds = JSON.parse(r.stdout) as J;
+    expect(creds.RoleArn).toBe(TASK_ROLE);
+    expect(creds.AccessKeyId).toMatch(/^ASIA/);
+    // The static base is first exchanged for a session (GetSessionToken), which assumes the role.
+    const assume = sts.calls.find((c) => c.action === 'AssumeRole' && c.params.RoleArn === TASK_ROLE);
+    expect(assume?.accessKeyId).toMatch(/^ASIA/);
+    expect(sts.calls.some((c) => c.accessKeyId === 'AKIABASEKEYSFORTASKS')).toBe(true);
+  });
+
+  it('answers v4 task metadata as the agent: family, revision, ARNs, the pause container, Limits, Health, awslogs options', async () => {
+    const r = await exec(container(t, 'web').dockerId!, ['sh', '-c', 'wget -q -O- $ECS_CONTAINER_METADATA_URI_V4/task']);
+    const md = JSON.parse(r.stdout) as J;
+    expect(md).toMatchObject({ Family: 'orders', Revision: '7', TaskARN: t.taskArn, Limits: { CPU: 0.5, Memory: 1024 } });
+    const byName = new Map((md.Containers as J[]).map((c) => [c.Name, c]));
+    expect([...byName.keys()].sort()).toEqual(['init', 'sidecar', 'web', '~internal~ecs~pause'].sort());
+    const pause = byName.get('~internal~ecs~pause')!;
+    expect(pause.Type).toBe('CNI_PAUSE');
+    expect(pause.ContainerARN).toBeUndefined();
+    const web = byName.get('web')!;
+    expect(web).toMatchObject({ Type: 'NORMAL', Limits: { CPU: 256, Memory: 128 }, Health: { status: 'HEALTHY' }, LogDriver: 'awslogs', LogOptions: { 'awslogs-group': '/ecs/orders', 'awslogs-region': 'us-east-1' } });
+    expect(web.ContainerARN).toMatch(new RegExp(`^arn:aws:ecs:us-east-1:\\d{12}:container/default/${t.id}/`));
+  });
+
+  it('gives the secret to the container, fetched with the execution role, and shows it nowhere else', async () => {
+    const env = await exec(container(t, 'web').dockerId!, ['env']);
+    expect(env.stdout).toContain(`DB_PASSWORD=${SECRET_VALUE}`);
+    const call = secrets.calls.find((c) => c.id === SECRET_ARN)!;
+    const execRole = sts.calls.find((c) => c.action === 'AssumeRole' && c.params.RoleArn === EXEC_ROLE);
+    expect(execRole).toBeDefined();
+    expect(call.accessKeyId).toMatch(/^ASIA/);
+    for (const path of ['/api/tasks', `/api/tasks/${t.id}`, '/api/containers', '/api/status']) {
+      expect((await api.call('GET', path)).text).not.toContain(SECRET_VALUE);
+    }
+    expect(logs.join('\n')).not.toContain(SECRET_VALUE);
+    const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+    for (const f of walk(tb.stateDir)) expect(readFileSync(f, 'utf8'), f).not.toContain(SECRET_VALUE);
+  });
+
+  it('stops on request, dependents first, and keeps the run listed as STOPPED with its reason', async () => {
+    const stopped = await api.call<TaskRunView>('POST', `/api/tasks/${t.id}/stop`);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toMatchObject({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' });
+    const sidecar = await docker.getContainer(container(t, 'sidecar').dockerId!).inspect();
+    const web = await docker.getContainer(container(t, 'web').dockerId!).inspect();
+    expect(Date.parse(sidecar.State.FinishedAt)).toBeLessThanOrEqual(Date.parse(web.State.FinishedAt));
+    expect(web.State.Running).toBe(false);
+  });
+});
+
+describe('a bridge task definition', () => {
+  it('publishes its port on the host and stops when its essential container exits, with the reason', async () => {
+    const t0 = await run({
+      taskDefinition: {
+        family: 'api',
+        networkMode: 'bridge',
+        containerDefinitions: [
+          { name: 'api', image: BUSYBOX, command: ['sh', '-c', 'mkdir -p /www && echo api-ok > /www/i && httpd -f -p 9000 -h /www & sleep 4; exit 3'], portMappings: [{ containerPort: 9000, hostPort: 0 }], stopTimeout: 2 },
+          { name: 'helper', image: BUSYBOX, essential: false, command: ['sleep', '3600'], stopTimeout: 2 },
+        ],
+      },
+      baseSource: 'fake',
+    });
+    const running = await until(t0.id, (x) => x.lastStatus === 'RUNNING', 'bridge task RUNNING');
+    const info = await docker.getContainer(container(running, 'api').dockerId!).inspect();
+    const port = info.NetworkSettings.Ports['9000/tcp']![0]!;
+    expect(port.HostIp).toBe('127.0.0.1');
+    const body = await eventually(async () => (await fetch(`http://127.0.0.1:${port.HostPort}/i`)).text(), 3_000, 'the published port');
+    expect(body.trim()).toBe('api-ok');
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([tb.network]);
+
+    const stopped = await until(t0.id, (x) => x.lastStatus === 'STOPPED', 'essential exit stops the task', 30_000);
+    expect(stopped).toMatchObject({ stopCode: 'EssentialContainerExited' });
+    expect(stopped.stoppedReason).toContain('Essential container in task exited (api, exit code 3)');
+    expect(container(stopped, 'api').exitCode).toBe(3);
+    expect((await docker.getContainer(container(stopped, 'helper').dockerId!).inspect()).State.Running).toBe(false);
+  }, 90_000);
+});
+
+describe('bad definitions', () => {
+  it.each([
+    ['a missing image', { family: 'bad', containerDefinitions: [{ name: 'a' }] }, 'containerDefinitions[0].image'],
+    ['a dependsOn cycle', { family: 'bad', containerDefinitions: [{ name: 'a', image: BUSYBOX, dependsOn: [{ containerName: 'b', condition: 'START' }] }, { name: 'b', image: BUSYBOX, dependsOn: [{ containerName: 'a', condition: 'START' }] }] }, 'containerDefinitions[0].dependsOn'],
+    ['an unknown condition', { family: 'bad', containerDefinitions: [{ name: 'a', image: BUSYBOX }, { name: 'b', image: BUSYBOX, dependsOn: [{ containerName: 'a', condition: 'READY' }] }] }, 'containerDefinitions[1].dependsOn[0].condition'],
+  ])('refuses %s with the field path and leaves nothing running', async (_what, def, path) => {
+    const before = (await api.call<TaskRunView[]>('GET', '/api/tasks')).body.length;
+    const r = await api.call<{ error: string; issues: { path: string }[] }>('POST', '/api/tasks', { taskDefinition: def, baseSource: 'fake' });
+    expect(r.status).toBe(400);
+    expect(r.body.issues.map((i) => i.path)).toContain(path);
+    expect((await api.call<TaskRunView[]>('GET', '/api/tasks')).body.length).toBe(before);
+    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['ecs-endpoints.family=bad'] }) });
+    expect(left).toEqual([]);
+  });
+
+  it('fails a task whose image cannot be pulled, says why, and removes what it created', async () => {
+    const t0 = await run({ taskDefinition: { family: 'nopull', networkMode: 'awsvpc', containerDefinitions: [{ name: 'a', image: 'ecs-endpoints-test/does-not-exist:1' }] }, baseSource: 'fake' });
+    const t = await until(t0.id, (x) => x.lastStatus === 'STOPPED', 'pull failure', 60_000);
+    expect(t.stopCode).toBe('TaskFailedToStart');
+    expect(t.stoppedReason).toMatch(/^CannotPullContainerError: /);
+    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`ecs-endpoints.run=${t.id}`] }) });
+    expect(left).toEqual([]);
+  }, 90_000);
+});

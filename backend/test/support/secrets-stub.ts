@@ -1,0 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for Secrets Manager (GetSecretValue) and SSM Parameter Store (GetParameter),
+ * both JSON 1.1 protocols on one port, reached through AWS_ENDPOINT_URL_SECRETS_MANAGER and
+ * AWS_ENDPOINT_URL_SSM. Records which access key asked for what.
+ */
+export interface SecretsStub {
+  url: string;
+  calls: { target: string; id: string; accessKeyId?: string }[];
+  close(): Promise<void>;
+}
+
+export async function startSecretsStub(secrets: Record<string, string>, parameters: Record<string, string> = {}): Promise<SecretsStub> {
+  const calls: SecretsStub['calls'] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string; Name?: string };
+      const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+      const send = (status: number, doc: unknown) => {
+        res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(doc));
+      };
+      if (target === 'secretsmanager.GetSecretValue') {
+        const id = body.SecretId ?? '';
+        calls.push({ target, id, accessKeyId });
+        const value = secrets[id];
+        if (value === undefined) return send(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+        return send(200, { ARN: id, Name: id.split(':')[6] ?? id, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'] });
+      }
+      if (target === 'AmazonSSM.GetParameter') {
+        const id = body.Name ?? '';
+        calls.push({ target, id, accessKeyId });
+        const value = parameters[id];
+        if (value === undefined) return send(400, { __type: 'ParameterNotFound', message: '' });
+        return send(200, { Parameter: { Name: id, Type: 'SecureString', Value: value, Version: 1 } });
+      }
+      send(400, { __type: 'UnknownOperationException', message: target });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { parseTaskDefinition } from '../../../src/taskdefs/parse.ts';
+import { buildPlan, taskLimits, taskSourceSpec } from '../../../src/taskdefs/plan.ts';
+import { nextStep } from '../../../src/taskdefs/reconcile.ts';
+import type { RunRecord } from '../../../src/taskdefs/runs.ts';
+import type { ContainerRecord } from '../../../src/tasks/types.ts';
+
+const S = { region: 'eu-west-1', accountId: '111122223333', cluster: 'default', launchType: 'EC2' as const, network: 'ecs-endpoints', address: '169.254.170.2', pause: { image: 'pause:1' } };
+const IDS = { taskId: 'a'.repeat(32), credentialsId: 'c'.repeat(32), endpointIds: { web: '11111111-1111-4111-8111-111111111111', side: '22222222-2222-4222-8222-222222222222' } };
+const ROLE = 'arn:aws:iam::111122223333:role/app';
+
+function plan(extra: Record<string, unknown> = {}, base = 'profile:dev') {
+  return buildPlan(
+    parseTaskDefinition({
+      family: 'shop',
+      revision: 3,
+      taskRoleArn: ROLE,
+      containerDefinitions: [
+        { name: 'side', image: 'busybox', dependsOn: [{ containerName: 'web', condition: 'HEALTHY' }], essential: false },
+        { name: 'web', image: 'nginx', portMappings: [{ containerPort: 80 }], secrets: [{ name: 'PW', valueFrom: 'pw' }], environment: [{ name: 'A', value: '1' }], cpu: 0, memory: 64 },
+      ],
+      ...extra,
+    }),
+    base,
+    S,
+    IDS,
+  );
+}
+
+describe('a task plan', () => {
+  it('lays out awsvpc as the agent: a pause container on the network with the ports, containers in its namespace, in start order', () => {
+    const p = plan();
+    expect(p.networkMode).toBe('awsvpc');
+    expect(p.containers.map((c) => c.name)).toEqual(['web', 'side']);
+    expect(p.pause).toMatchObject({ Image: 'pause:1', HostConfig: { NetworkMode: 'ecs-endpoints', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '80' }] } } });
+    const web = p.containers[0]!.create;
+    expect(web.HostConfig).toMatchObject({ NetworkMode: `container:${p.pause!.name}`, CpuShares: 2, Memory: 64 * 1024 * 1024 });
+    expect(web.Env).toEqual(expect.arrayContaining(['A=1', `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/${IDS.credentialsId}`, `ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/${IDS.endpointIds.web}`]));
+    // Secrets are fetched at creation, never part of the plan.
+    expect(web.Env!.some((e) => e.startsWith('PW='))).toBe(false);
+    expect(p.containers[0]!.secrets).toEqual([{ name: 'PW', valueFrom: 'pw' }]);
+    expect(web.Labels).toMatchObject({ 'ecs-endpoints.source': `role-arn:${ROLE}?from=profile:dev`, 'ecs-endpoints.family': 'shop', 'ecs-endpoints.revision': '3', 'ecs-endpoints.task-arn': `arn:aws:ecs:eu-west-1:111122223333:task/default/${IDS.taskId}` });
+    expect(p.taskDefinitionArn).toBe('arn:aws:ecs:eu-west-1:111122223333:task-definition/shop:3');
+  });
+
+  it('puts bridge containers on the managed network under their names, ports published on loopback', () => {
+    const p = plan({ networkMode: 'bridge' });
+    expect(p.pause).toBeUndefined();
+    const web = p.containers[0]!.create;
+    expect(web.HostConfig).toMatchObject({ NetworkMode: 'ecs-endpoints', PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } });
+    expect(web.NetworkingConfig).toEqual({ EndpointsConfig: { 'ecs-endpoints': { Aliases: ['web'] } } });
+  });
+
+  it('warns that host networking gets no endpoints', () => {
+    expect(plan({ networkMode: 'host' }).warnings.join(' ')).toMatch(/no task metadata or credentials/);
+  });
+
+  it('assumes the task role from the base, except from fake or none', () => {
+    const def = parseTaskDefinition({ family: 'f', taskRoleArn: ROLE, containerDefinitions: [{ name: 'a', image: 'x' }] }).definition;
+    expect(taskSourceSpec(def, 'source:keys')).toBe(`role-arn:${ROLE}?from=source:keys`);
+    expect(taskSourceSpec(def, 'fake')).toBe('fake');
+    expect(taskSourceSpec(def, 'none')).toBe('none');
+    expect(taskSourceSpec({ ...def, taskRoleArn: undefined }, 'profile:dev')).toBe('profile:dev');
+  });
+
+  it('reads task cpu and memory in both of ECS\'s notations', () => {
+    const d = (cpu: string, memory: string) => parseTaskDefinition({ family: 'f', cpu, memory, containerDefinitions: [{ name: 'a', image: 'x' }] }).definition;
+    expect(taskLimits(d('256', '512'))).toEqual({ cpu: 0.25, memory: 512 });
+    expect(taskLimits(d('1 vCPU', '2 GB'))).toEqual({ cpu: 1, memory: 2048 });
+  });
+});
+
+function rec(state: ContainerRecord['state'], extra: Partial<ContainerRecord> = {}): ContainerRecord {
+  return { state, startedAt: state === 'created' ? undefined : '2026-01-01T00:00:00Z', ...extra } as ContainerRecord;
+}
+
+function run(): RunRecord {
+  const c = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: 'x', essential: true, status: 'CREATED' as const, dockerId: name, dependsOn: [], stopTimeout: 2, hasHealthCheck: false, ...extra });
+  return {
+    id: 'a'.repeat(32), taskArn: 't', family: 'f', revision: 1, taskDefinitionArn: 'd', networkMode: 'awsvpc', lastStatus: 'PENDING', desiredStatus: 'RUNNING',
+    baseSource: 'fake', sourceId: 'fake', createdAt: '2026-01-01T00:00:00Z', warnings: [],
+    containers: [
+      c('init', { essential: false }),
+      c('web', { dependsOn: [{ containerName: 'init', condition: 'SUCCESS' }], hasHealthCheck: true, startTimeout: 5 }),
+      c('side', { dependsOn: [{ containerName: 'web', condition: 'HEALTHY' }] }),
+    ],
+  };
+}
+
+describe('the next step of a run', () => {
+  it('starts what has no dependencies and says what the others wait for', () => {
+    const r = run();
+    const step = nextStep(r, (id) => (id === 'init' ? undefined : undefined), 0);
+    expect(step).toMatchObject({ kind: 'start', containers: [{ name: 'init' }] });
+    expect(r.containers.map((c) => c.waitingFor)).toEqual([undefined, 'init SUCCESS', 'web HEALTHY']);
+  });
+
+  it('starts a container once its dependency succeeded, and refuses to when it failed', () => {
+    const ok = run();
+    expect(nextStep(ok, (id) => (id === 'init' ? rec('exited', { exitCode: 0 }) : rec('created')), 0)).toMatchObject({ kind: 'start', containers: [{ name: 'web' }] });
+    const bad = run();
+    expect(nextStep(bad, (id) => (id === 'init' ? rec('exited', { exitCode: 2 }) : rec('created')), 0)).toEqual({
+      kind: 'stop', code: 'TaskFailedToStart', reason: 'Container web cannot start: it depends on init SUCCESS, and init exited with code 2.',
+    });
+  });
+
+  it('gives up when a dependency misses its startTimeout, and looks again at the deadline before that', () => {
+    const look = (id: string) => (id === 'init' ? rec('exited', { exitCode: 0 }) : id === 'web' ? rec('running', { health: { status: 'starting' } }) : rec('created'));
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    expect(nextStep(run(), look, start + 1000)).toEqual({ kind: 'none', recheckAt: start + 5000 });
+    expect(nextStep(run(), look, start + 5000)).toMatchObject({ kind: 'stop', reason: expect.stringContaining('did not reach HEALTHY within its startTimeout of 5 s') });
+  });
+
+  it('stops the task when an essential container exits, and is RUNNING once every container has started', () => {
+    const r = run();
+    const look = (id: string) => (id === 'init' ? rec('exited', { exitCode: 0 }) : rec('running', { health: { status: 'healthy' } }));
+    expect(nextStep(r, look, 0)).toEqual({ kind: 'none' });
+    expect(r.lastStatus).toBe('RUNNING');
+    expect(nextStep(r, (id) => (id === 'web' ? rec('exited', { exitCode: 137 }) : look(id)), 0)).toMatchObject({ kind: 'stop', code: 'EssentialContainerExited', reason: 'Essential container in task exited (web, exit code 137)' });
+  });
+});
