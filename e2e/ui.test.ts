@@ -6,7 +6,8 @@
  * source, and answers credentials and metadata from inside; switched off, it no longer does; the
  * backend restarts and the page still shows the assignment and a source created in the UI.
  * A team's preset file pasted on the Presets tab gives a compose container fake credentials and a
- * task family, seen from inside it; the export downloads the same presets.
+ * task family, seen from inside it; the export downloads the same presets. A task definition pasted
+ * on the Tasks tab runs: its containers reach RUNNING in dependency order, answer metadata, stop.
  * Screenshots (light and dark) go to test-results/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,7 @@ import { controlClient } from './support/control-client.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const UI_BUILD = join(ROOT, 'ui', 'build');
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
+const PAUSE_IMAGE = 'ecs-endpoints-test/pause:latest';
 
 type J = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -126,7 +128,7 @@ function sourceSelect(p: Page) {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   ensureUiBuilt();
-  tb = await startTestBackend();
+  tb = await startTestBackend({ ECS_ENDPOINTS_PAUSE_IMAGE: PAUSE_IMAGE });
   await startControl(0);
   const c = await docker.createContainer({
     name,
@@ -378,13 +380,71 @@ describe('the UI in Chromium against the standalone backend', () => {
     await page.getByRole('tab', { name: 'Containers' }).click();
   });
 
+  it('runs a task definition pasted on the Tasks tab: its containers reach RUNNING in dependency order, answer metadata, and stop', async () => {
+    const family = uniqueName('e2e-task');
+    const td = {
+      taskDefinition: {
+        family,
+        revision: 3,
+        networkMode: 'awsvpc',
+        taskRoleArn: 'arn:aws:iam::111122223333:role/e2e-task',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: BUSYBOX,
+            command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            healthCheck: { command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/'], interval: 1, retries: 3 },
+            stopTimeout: 2,
+          },
+          { name: 'sidecar', image: BUSYBOX, essential: false, command: ['sleep', '3600'], dependsOn: [{ containerName: 'web', condition: 'HEALTHY' }], stopTimeout: 2 },
+        ],
+      },
+    };
+    await page.getByRole('tab', { name: 'Tasks' }).click();
+    const panel = page.getByRole('tabpanel', { name: 'Tasks' });
+    await panel.getByRole('button', { name: 'Run a task definition' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run a task definition' });
+    await dialog.getByRole('textbox', { name: 'Task definition (JSON)' }).fill(JSON.stringify(td, null, 2));
+    await dialog.getByLabel('Task definition check').waitFor({ state: 'visible' });
+    expect(await dialog.getByLabel('Task definition check').textContent()).toContain(`${family}: starts web → sidecar.`);
+    await dialog.getByRole('combobox', { name: 'Task role from' }).click();
+    await page.getByRole('option', { name: 'Fake credentials (offline)' }).click();
+    await shot(page, 'tasks-run-dialog-light.png', false);
+    await dialog.getByRole('button', { name: 'Run' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const card = panel.getByRole('region', { name: new RegExp(`^Task ${family}:3 `) });
+    await card.getByLabel('Task status RUNNING').waitFor({ state: 'visible', timeout: 60_000 });
+    const rows = card.getByRole('table').getByRole('row');
+    await eventually(async () => (await rows.allTextContents()).slice(1).every((r) => r.includes('RUNNING')), 10_000, 'both containers RUNNING');
+    expect((await rows.nth(1).textContent())).toContain('healthy');
+    await shot(page, 'tasks-running-light.png');
+
+    // From inside, the sidecar sees the run's family and revision, and the fake task role.
+    const task = (await api().call<{ id: string; containers: { name: string; dockerId: string }[] }[]>('GET', '/api/tasks')).body.find((t) => t.containers.length === 2 && t.id)!;
+    const sidecar = task.containers.find((c) => c.name === 'sidecar')!.dockerId;
+    const md = JSON.parse((await exec(sidecar, ['sh', '-c', 'wget -q -O- $ECS_CONTAINER_METADATA_URI_V4/task'])).stdout) as J;
+    expect(md).toMatchObject({ Family: family, Revision: '3' });
+    const env = await envOf(sidecar);
+    const creds = await fromInside(sidecar, `http://${tb.address}${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`);
+    expect(creds.status, creds.body ?? creds.failure).toBe(200);
+
+    await card.getByRole('button', { name: 'Stop' }).click();
+    await card.getByText('Task stopped by user').waitFor({ state: 'visible', timeout: 30_000 });
+    await card.getByLabel('Task status STOPPED').waitFor({ state: 'visible' });
+    await shot(page, 'tasks-stopped-light.png');
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await card.waitFor({ state: 'detached', timeout: 15_000 });
+    await page.getByRole('tab', { name: 'Containers' }).click();
+  });
+
   it('after a backend restart on the same state dir, a reloaded page shows the assignment and the source created in the UI', async () => {
     const { stateDir, network } = tb;
     const subnet = tb.config.subnet.cidr;
     const oldToken = cs.token;
     await cs.close();
     await tb.stop();
-    tb = await startTestBackend({}, { stateDir, network, subnet });
+    tb = await startTestBackend({ ECS_ENDPOINTS_PAUSE_IMAGE: PAUSE_IMAGE }, { stateDir, network, subnet });
     await startControl(port);
     expect(cs.token).not.toBe(oldToken);
 

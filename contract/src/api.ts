@@ -1,7 +1,6 @@
 import { z } from 'zod/v4';
 import type { SourceTestResult, SourceView } from './sources.ts';
 import type { PresetsView } from './presets.ts';
-import type { TaskRunView } from './tasks.ts';
 
 /** Control API paths, relative to the control server's root. */
 export const API = {
@@ -141,7 +140,6 @@ export type LiveEvent =
   | { type: 'request'; entry: RequestLogEntry }
   | { type: 'status'; status: StatusView }
   | { type: 'sources'; sources: SourceView[] }
-  | { type: 'presets'; presets: PresetsView }
-  | { type: 'tasks'; tasks: TaskRunView[] };
+  | { type: 'presets'; presets: PresetsView };
 
 export type { SourceView, SourceTestResult };

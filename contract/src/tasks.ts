@@ -66,6 +66,12 @@ export interface TaskRunView {
   containers: TaskRunContainerView[];
 }
 
+export interface TaskLogsView {
+  container: string;
+  /** Its output as Docker keeps it (stdout and stderr interleaved). */
+  logs: string;
+}
+
 export interface TaskValidationView {
   valid: boolean;
   family?: string;

@@ -6,16 +6,18 @@ import { status } from './test/fixtures.ts';
 import { renderApp } from './test/render.tsx';
 
 describe('app shell', () => {
-  it('has the title, a healthy endpoint chip and four keyboard-reachable tabs', async () => {
+  it('has the title, a healthy endpoint chip and five keyboard-reachable tabs', async () => {
     const t = new FakeTransport();
     const { user } = renderApp(t);
     expect(screen.getByRole('heading', { level: 1, name: 'ECS Endpoints' })).toBeInTheDocument();
     expect(await screen.findByText('Endpoint 169.254.170.2: healthy')).toBeInTheDocument();
     const tabs = screen.getAllByRole('tab').map((x) => x.textContent);
-    expect(tabs).toEqual(['Containers', 'Sources', 'Presets', 'Requests']);
+    expect(tabs).toEqual(['Containers', 'Tasks', 'Sources', 'Presets', 'Requests']);
     expect(screen.getByRole('tab', { name: 'Containers' })).toHaveAttribute('aria-selected', 'true');
 
     screen.getByRole('tab', { name: 'Containers' }).focus();
+    await user.keyboard('{ArrowRight}');
+    expect(screen.getByRole('tab', { name: 'Tasks' })).toHaveFocus();
     await user.keyboard('{ArrowRight}');
     expect(screen.getByRole('tab', { name: 'Sources' })).toHaveFocus();
     await user.keyboard('{Enter}');

@@ -18,10 +18,11 @@ import { SourcesView } from './sources/SourcesView.tsx';
 import { useHostAwsSync } from './sources/useHostAwsSync.ts';
 import { ProblemsBanner } from './status/ProblemsBanner.tsx';
 import { StatusChip } from './status/StatusChip.tsx';
+import { TasksView } from './tasks/TasksView.tsx';
 
-export const TABS = ['containers', 'sources', 'presets', 'requests'] as const;
+export const TABS = ['containers', 'tasks', 'sources', 'presets', 'requests'] as const;
 export type TabId = (typeof TABS)[number];
-const TAB_LABELS: Record<TabId, string> = { containers: 'Containers', sources: 'Sources', presets: 'Presets', requests: 'Requests' };
+const TAB_LABELS: Record<TabId, string> = { containers: 'Containers', tasks: 'Tasks', sources: 'Sources', presets: 'Presets', requests: 'Requests' };
 
 function initialTab(): TabId {
   const h = typeof window === 'undefined' ? '' : window.location.hash.replace('#', '');
@@ -115,6 +116,9 @@ function Main({ pollIntervalMs, reloadPage }: { pollIntervalMs?: number | undefi
           live={live}
           loadFailed={live.error !== undefined}
         />
+      </TabPanel>
+      <TabPanel id="tasks" active={tab === 'tasks'}>
+        <TasksView active={tab === 'tasks'} sources={live.sources} />
       </TabPanel>
       <TabPanel id="sources" active={tab === 'sources'}>
         <SourcesView

@@ -15,6 +15,11 @@ import {
   type SourceTestResult,
   type SourceView,
   type StatusView,
+  TASKS_API,
+  type RunTaskInput,
+  type TaskLogsView,
+  type TaskRunView,
+  type TaskValidationView,
 } from '@ecs-endpoints/contract';
 import { createDockerDesktopTransport } from './ddTransport.ts';
 import { unexpectedResponse } from './errors.ts';
@@ -60,6 +65,13 @@ export interface ApiClient {
    * host script's output), so their profiles serve containers. Undefined elsewhere.
    */
   syncHostAws(): Promise<HostAwsView | undefined>;
+  /** Runs of task definitions, newest first. */
+  listTasks(): Promise<TaskRunView[]>;
+  validateTask(taskDefinition: unknown): Promise<TaskValidationView>;
+  runTask(input: RunTaskInput): Promise<TaskRunView>;
+  stopTask(id: string): Promise<TaskRunView>;
+  removeTask(id: string): Promise<void>;
+  taskLogs(id: string, container: string): Promise<TaskLogsView>;
 }
 
 function presetsOf(body: unknown): PresetsView {
@@ -97,6 +109,14 @@ export function createApiClient(transport: Transport): ApiClient {
       if (!t.hostAwsPaths) return undefined;
       return t.request<HostAwsView>('PUT', API.hostAws, await t.hostAwsPaths());
     },
+    listTasks: async () => listOf<TaskRunView>(await t.request('GET', TASKS_API.tasks), 'tasks'),
+    validateTask: (taskDefinition) => t.request<TaskValidationView>('POST', TASKS_API.validate, { taskDefinition }),
+    runTask: (input) => t.request<TaskRunView>('POST', TASKS_API.tasks, input),
+    stopTask: (id) => t.request<TaskRunView>('POST', TASKS_API.stop(id)),
+    removeTask: async (id) => {
+      await t.request<unknown>('DELETE', TASKS_API.task(id));
+    },
+    taskLogs: (id, container) => t.request<TaskLogsView>('GET', TASKS_API.logs(id, container)),
     exportPresets: async () => {
       const file = await t.request<unknown>('GET', API.presetsExport);
       if (file && typeof file === 'object' && Array.isArray((file as PresetFileView).presets)) return file as PresetFileView;

@@ -1,4 +1,4 @@
-import type { ContainerView, LiveEvent, PresetsView, ProfileFileProblem, ProfileView, RequestLogEntry, SourceView, StatusView } from '@ecs-endpoints/contract';
+import type { ContainerView, LiveEvent, PresetsView, ProfileFileProblem, ProfileView, RequestLogEntry, SourceView, StatusView, TaskRunView } from '@ecs-endpoints/contract';
 import { ApiRequestError } from '../api/errors.ts';
 import type { HttpMethod, LiveConnectionState, LiveSubscription, Transport } from '../api/transport.ts';
 import { SOURCES, status as makeStatus } from './fixtures.ts';
@@ -27,6 +27,7 @@ export class FakeTransport implements Transport {
     { name: 'prod', kind: 'role', state: 'broken', detail: 'Its source profile "ops" does not exist. Add it, or change source_profile.' },
   ];
   presets: PresetsView = { presets: [] };
+  tasks: TaskRunView[] = [];
   private handlers: { method: HttpMethod; path: string | RegExp; handler: Handler }[] = [];
 
   /** Answers `method path` with the handler's value (or its rejection / thrown error). */
@@ -59,6 +60,7 @@ export class FakeTransport implements Transport {
       if (p === '/api/profiles') return this.profiles as T;
       if (p === '/api/profiles/details') return { profiles: this.profileDetails, problems: this.profileProblems } as T;
       if (p === '/api/presets') return this.presets as T;
+      if (p === '/api/tasks') return this.tasks as T;
     }
     throw new ApiRequestError(404, { error: `No fake route for ${method} ${path}` });
   }

@@ -40,7 +40,8 @@ export function taskRoutes(b: Backend): Router {
 
   api.get('/tasks/:id/logs', takesQuery({ container: z.string().min(1), tail: z.string().regex(/^\d{1,5}$/).optional() }, '?container=web'), async (req, res) => {
     const q = req.query as { container: string; tail?: string };
-    res.type('text/plain').send(await b.tasks.logs(String(req.params.id), q.container, q.tail ? Number(q.tail) : undefined));
+    // JSON, not text/plain: Docker Desktop's transport only carries JSON.
+    res.json({ container: q.container, logs: await b.tasks.logs(String(req.params.id), q.container, q.tail ? Number(q.tail) : undefined) });
   });
 
   return api;
