@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createControlApp } from '../../../src/control/app.ts';
-import { lightBackend, logLines, onCleanup } from './helpers.ts';
+import { NETWORK, lightBackend, logLines, onCleanup, until } from './helpers.ts';
 
 const SECRET = 'host-secret-0123456789abcdefghijSECRET';
 const output = (ms = 3600_000) => ({ Version: 1, AccessKeyId: 'ASIAHOSTPROCESS00001', SecretAccessKey: SECRET, SessionToken: 'tok', Expiration: new Date(Date.now() + ms).toISOString(), CredentialScope: 'us-east-1' });
@@ -39,6 +39,17 @@ describe('/api/host/aws/processes', () => {
     const details = (await request(app).get('/api/profiles/details')).body.profiles[0];
     expect(details).toMatchObject({ state: 'ready', detail: expect.stringMatching(/^Refreshed through the dashboard; next refresh due at /) });
     expect(logLines().join('\n')).not.toContain(SECRET);
+  });
+
+  it('wants the process profile at the root of the chain of a source a container uses, before any request', async () => {
+    const { app, backend, docker, awsConfigDir } = await setup();
+    writeFileSync(join(awsConfigDir, 'config'), '[profile proc]\ncredential_process = /on/the/host/creds\n[profile app]\nrole_arn = arn:aws:iam::210987654321:role/app\nsource_profile = proc\n');
+    const base = backend.sources.create({ type: 'profile', name: 'App', profile: 'app' });
+    const role = backend.sources.create({ type: 'assume-role', name: 'Task role', roleArn: 'arn:aws:iam::210987654321:role/task', baseSourceId: base.id });
+    const c = docker.add({ name: 'orders', networks: { [NETWORK]: '169.254.170.131' } });
+    await until(() => backend.index.get(c.Id));
+    expect((await request(app).put(`/api/containers/${c.Id}/source`).send({ sourceId: role.id })).status).toBe(200);
+    expect((await request(app).get('/api/host/aws/processes')).body).toEqual([{ profile: 'proc', state: 'missing', due: true }]);
   });
 
   it('takes the host script\'s error and shows it', async () => {
