@@ -34,3 +34,4 @@ powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command ^
   "if ($p.ExitCode -ne 0) { $last = @($err.Result -split '\r?\n' | Where-Object { $_.Trim() } | Select-Object -Last 1)[0]; if ($last -and $last.Length -gt 300) { $last = $last.Substring(0, 300) }; Fail ('the credential_process of profile ' + $q + $n + $q + ' failed (exit ' + $p.ExitCode + ')' + $(if ($last) { ': ' + $last } else { '' })) 1 };" ^
   "if (-not $out.Trim()) { Fail ('the credential_process of profile ' + $q + $n + $q + ' printed nothing.') 1 };" ^
   "[Console]::Out.WriteLine($out.Trim())"
+exit /b %ERRORLEVEL%
