@@ -105,6 +105,10 @@ COPY metadata.json docker.svg docker-compose.yaml /
 COPY packaging/host/aws-paths.sh /darwin/aws-paths.sh
 COPY packaging/host/aws-paths.sh /linux/aws-paths.sh
 COPY packaging/host/aws-paths.cmd /windows/aws-paths.cmd
+# …and, while the dashboard is open, a profile's credential_process run on the host (never a command from the UI).
+COPY packaging/host/aws-credential-process.sh /darwin/aws-credential-process.sh
+COPY packaging/host/aws-credential-process.sh /linux/aws-credential-process.sh
+COPY packaging/host/aws-credential-process.cmd /windows/aws-credential-process.cmd
 COPY --from=build /src/ui/build /ui
 COPY --from=prod-deps /src/node_modules /app/node_modules
 COPY --from=build /src/backend/dist /app/backend/dist

@@ -9,6 +9,7 @@ import type { HostAwsMirror } from './docker/host-aws.ts';
 import type { NetworkKeeper } from './docker/network-keeper.ts';
 import type { StatsCache } from './docker/stats.ts';
 import type { CredentialBroker } from './credentials/broker.ts';
+import type { HostProcessCredentials } from './credentials/host-process.ts';
 import type { SourceRegistry } from './credentials/registry.ts';
 import type { SourcesService } from './credentials/sources-service.ts';
 import type { DataPlane } from './endpoints/data-plane.ts';
@@ -47,6 +48,8 @@ export interface Backend extends EventEmitter<{ model: [TaskModel]; status: [] }
   readonly hostAws?: HostAwsMirror;
   /** Runs of task definitions (taskdefs/). */
   readonly tasks: TaskRunner;
+  /** Docker Desktop only: credential_process profiles' credentials, from programs the dashboard runs on the host. */
+  readonly hostProcesses?: HostProcessCredentials;
   readonly plane: DataPlane;
   readonly requests: RequestLog;
   /** The current task model (each container with its effective credential source). */

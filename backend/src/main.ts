@@ -18,6 +18,8 @@ import { StatsCache } from './docker/stats.ts';
 import { taskDocker } from './docker/task-containers.ts';
 import { CredentialBroker } from './credentials/broker.ts';
 import { effectiveSource, type EffectiveSourceInputs } from './credentials/effective.ts';
+import { HostProcessCredentials } from './credentials/host-process.ts';
+import { processRoots } from './credentials/process-chain.ts';
 import { SourceRegistry } from './credentials/registry.ts';
 import { SourcesService } from './credentials/sources-service.ts';
 import { EcsChoices } from './ecs-mode/choices.ts';
@@ -54,7 +56,10 @@ type Status = () => void;
 /** State files and credentials: sources, the broker, assignments, presets, ids, ECS mode choices. */
 function stateAndCredentials(config: Config, opts: BackendOptions) {
   const sources = new SourceRegistry({ stateDir: config.stateDir, defaultSpec: config.defaultSource });
-  const broker = new CredentialBroker({ registry: sources, region: config.region, stsEndpoint: config.stsEndpoint, awsConfigDir: config.awsConfigDir, timeoutMs: config.stsTimeoutMs, ...opts.broker });
+  // Docker Desktop: credential_process programs run on the host, through the dashboard.
+  const hostProcesses = config.topology === 'container' ? new HostProcessCredentials() : undefined;
+  const broker = new CredentialBroker({ registry: sources, region: config.region, stsEndpoint: config.stsEndpoint, awsConfigDir: config.awsConfigDir, timeoutMs: config.stsTimeoutMs, ...(hostProcesses ? { hostProcesses } : {}), ...opts.broker });
+  hostProcesses?.on('change', () => broker.retryFailed());
   const assignments = new Assignments(config.stateDir);
   return {
     ids: new PersistentIds(config.stateDir),
@@ -62,6 +67,7 @@ function stateAndCredentials(config: Config, opts: BackendOptions) {
     choices: new EcsChoices(config.stateDir),
     sources,
     broker,
+    hostProcesses,
     sourcesService: new SourcesService(sources, broker, assignments),
     presets: new PresetStore(config.stateDir, config.presetsFile),
   };
@@ -105,7 +111,10 @@ function hostAwsMirror(config: Config, s: State, d: Dock): HostAwsMirror | undef
     { config: files.config, credentials: files.credentials, ssoCache: join(homedir(), '.aws', 'sso', 'cache') },
     new HostAwsPathsStore(config.stateDir),
   );
-  mirror.on('change', () => s.broker.invalidateAll());
+  mirror.on('change', () => {
+    s.hostProcesses?.filesChanged();
+    s.broker.invalidateAll();
+  });
   return mirror;
 }
 
@@ -223,6 +232,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   const plane = dataPlane(config, s, d, live);
   const hostAws = hostAwsMirror(config, s, d);
   const tasks = taskRunner(config, s, d);
+  s.hostProcesses?.setInUse(() => processRoots(s.broker.awsConfigFiles, s.sources.profilesBehind(sourcesInUse(s, live))));
 
   // One way: Docker events → index → model → (stats, guard, auto-attach, live clients).
   live.on('model', (model) => {

@@ -14,6 +14,8 @@ export const API = {
   profiles: '/api/profiles',
   profileDetails: '/api/profiles/details',
   hostAws: '/api/host/aws',
+  hostAwsProcesses: '/api/host/aws/processes',
+  hostAwsProcess: (profile: string) => `/api/host/aws/processes/${encodeURIComponent(profile)}`,
   requests: '/api/requests',
   events: '/api/events',
   presets: '/api/presets',

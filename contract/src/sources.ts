@@ -105,9 +105,12 @@ export interface ProfileView {
   /** keys: access keys; role: role_arn from a source profile; sso: IAM Identity Center; process: credential_process. */
   kind: 'keys' | 'role' | 'sso' | 'process' | 'none';
   region?: string;
-  /** ready: usable as it is; signed-in / expired / signed-out: an SSO profile's session; broken: cannot be resolved. */
-  state: 'ready' | 'signed-in' | 'expired' | 'signed-out' | 'broken';
-  /** Until when an SSO session is valid (ISO time). */
+  /**
+   * ready: usable as it is; signed-in / expired / signed-out: an SSO profile's session; waiting: a
+   * credential_process (Docker Desktop) whose program has not yet run on the host; broken: cannot be resolved.
+   */
+  state: 'ready' | 'signed-in' | 'expired' | 'signed-out' | 'waiting' | 'broken';
+  /** Until when an SSO session (or a credential_process' credentials, in Docker Desktop) is valid (ISO time). */
   validUntil?: string;
   /** Why, for expired, signed-out and broken, and what to do. */
   detail?: string;

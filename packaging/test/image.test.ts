@@ -324,6 +324,56 @@ describe('in the container topology, as inside Docker Desktop', () => {
     expect(readFileSync(join(home, '.aws', 'credentials'), 'utf8')).toBe(creds('AKIAHOSTPROFILE00002'));
   });
 
+  it('serves a credential_process profile of the host: "needs the dashboard" until the host script\'s output is handed over, then those credentials', async () => {
+    // The person's machine: a credential_process that exists only there (the backend cannot run it).
+    const home = mkdtempSync(join(tmpdir(), 'ext-proc-home-'));
+    dirs.push(home);
+    mkdirSync(join(home, '.aws'));
+    mkdirSync(join(home, 'bin'));
+    const expiration = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const program = join(home, 'bin', 'company-sso-creds');
+    writeFileSync(program, `#!/bin/sh\nprintf '{"Version":1,"AccessKeyId":"ASIAHOSTPROCESS00001","SecretAccessKey":"host/process/secret/0000000000000000000","SessionToken":"host-process-token","Expiration":"${expiration}"}\\n'\n`);
+    chmodSync(program, 0o755);
+    writeFileSync(join(home, '.aws', 'config'), `[profile proc]\nregion = eu-west-1\ncredential_process = ${program} --profile proc\n`);
+    for (const p of [home, join(home, '.aws')]) chmodSync(p, 0o755);
+    const shipped = async (path: string) => {
+      const r = await run('docker', ['run', '--rm', '--entrypoint', 'cat', TAG, path]);
+      expect(r.code, r.out).toBe(0);
+      return r.out;
+    };
+    const onHost = (script: string, args: string[] = []) => execFileSync('/bin/sh', ['-c', script, 'sh', ...args], { env: { PATH: '/usr/bin:/bin', HOME: home }, encoding: 'utf8' });
+    await until('the control socket', async () => (await get({ socketPath: control }, '/api/status')).status === 200, backend);
+    const put = await send({ socketPath: control }, 'PUT', '/api/host/aws', JSON.parse(onHost(await shipped('/linux/aws-paths.sh'))));
+    expect(put.status, put.body).toBe(200);
+    const details = JSON.parse((await get({ socketPath: control }, '/api/profiles/details')).body) as { profiles: { name: string; kind: string; state: string }[] };
+    expect(details.profiles).toEqual([expect.objectContaining({ name: 'proc', kind: 'process', state: 'waiting' })]);
+
+    const source = await send({ socketPath: control }, 'POST', '/api/sources', { type: 'profile', name: 'Host process', profile: 'proc' });
+    expect(source.status, source.body).toBe(201);
+    const app = await runContainer({ name: uniqueName('ecs-ext-proc'), network: net });
+    containers.push(app);
+    await until('the app in the backend', async () => (await send({ socketPath: control }, 'PUT', `/api/containers/${app.id}/source`, { sourceId: JSON.parse(source.body).id })).status === 200, backend);
+    const first = await httpFrom(app, `http://${prefix}.2/creds`);
+    expect(first.status, first.body).toBe(503);
+    expect(JSON.parse(first.body).message).toMatch(/Profile "proc" gets its credentials from its credential_process, which runs on your machine: it needs the ECS Endpoints dashboard open to refresh\./);
+    const due = JSON.parse((await get({ socketPath: control }, '/api/host/aws/processes')).body) as { profile: string; due: boolean }[];
+    expect(due).toEqual([{ profile: 'proc', state: 'missing', due: true }]);
+
+    // What the dashboard does: run the shipped host script for the due profile, hand over what it printed.
+    const printed = onHost(await shipped('/linux/aws-credential-process.sh'), ['proc']);
+    const handed = await send({ socketPath: control }, 'PUT', '/api/host/aws/processes/proc', JSON.parse(printed));
+    expect(handed.status, handed.body).toBe(200);
+    expect(handed.body).not.toContain('host/process/secret');
+    expect(JSON.parse(handed.body)).toMatchObject({ profile: 'proc', state: 'fresh', validUntil: new Date(expiration).toISOString() });
+
+    const served = await httpFrom(app, `http://${prefix}.2/creds`);
+    expect(served.status, served.body).toBe(200);
+    expect(JSON.parse(served.body)).toMatchObject({ AccessKeyId: 'ASIAHOSTPROCESS00001', SecretAccessKey: 'host/process/secret/0000000000000000000', Token: 'host-process-token', Expiration: expiration });
+    const logs = await run('docker', ['logs', backend.id]);
+    expect(logs.out).toContain('credential_process credentials received from the host');
+    expect(logs.out).not.toContain('host/process/secret');
+  });
+
   it('binds addresses through its helper: a neighbour that takes over a container\'s address and MAC gets none of its credentials', async () => {
     // The attack itself is shown to work without the rules in backend/test/integration/address-guard.test.ts.
     const party = async (capAdd?: string[]): Promise<Party> => {

@@ -16,6 +16,7 @@ import { PresetsView } from './presets/PresetsView.tsx';
 import { RequestsView } from './requests/RequestsView.tsx';
 import { SourcesView } from './sources/SourcesView.tsx';
 import { useHostAwsSync } from './sources/useHostAwsSync.ts';
+import { useHostProcessRefresh } from './sources/useHostProcessRefresh.ts';
 import { ProblemsBanner } from './status/ProblemsBanner.tsx';
 import { StatusChip } from './status/StatusChip.tsx';
 import { TasksView } from './tasks/TasksView.tsx';
@@ -66,6 +67,7 @@ function Main({ pollIntervalMs, reloadPage }: { pollIntervalMs?: number | undefi
   const { client, notifyError } = useApi();
   const live = useLiveData(client, pollIntervalMs);
   useHostAwsSync(client, notifyError);
+  useHostProcessRefresh(client);
   const [tab, setTab] = useState<TabId>(initialTab);
   const unreachable = live.error !== undefined && live.status === undefined && !live.restarted;
 

@@ -4,6 +4,7 @@ import { BUILTIN_SOURCE_IDS, type SourceTestResult } from '@ecs-endpoints/contra
 import { log } from '../log.ts';
 import { timeoutError, toCredentialError, type ErrorContext } from './errors.ts';
 import { formatExpiration } from './format.ts';
+import type { HostProcessCredentials } from './host-process.ts';
 import type { SourceRegistry, SourceRecord } from './registry.ts';
 import { SourceFactory } from './source-factory.ts';
 import { FakeSource } from './sources/fake.ts';
@@ -36,6 +37,8 @@ export interface CredentialBrokerOptions {
   failureTtlMs?: number;
   /** No refresh sooner than this after the last fetch, however short-lived the credentials (STS protection). Default 30 s. */
   minRefetchIntervalMs?: number;
+  /** Docker Desktop: credential_process profiles resolved on the host (profile sources read them there). */
+  hostProcesses?: HostProcessCredentials;
 }
 
 /** What the UI may know about a source's cache: never a secret. */
@@ -93,7 +96,13 @@ export class CredentialBroker {
     this.minValidityMs = opts.minValidityMs ?? 15 * MINUTE_MS;
     this.failureTtlMs = opts.failureTtlMs ?? 2000;
     this.minRefetchIntervalMs = opts.minRefetchIntervalMs ?? 30 * 1000;
-    this.sources = new SourceFactory({ registry: this.registry, sts: this.sts, awsFiles: this.awsFiles, credentials: (id) => this.get(id) });
+    this.sources = new SourceFactory({
+      registry: this.registry,
+      sts: this.sts,
+      awsFiles: this.awsFiles,
+      credentials: (id) => this.get(id),
+      ...(opts.hostProcesses ? { hostProcesses: opts.hostProcesses } : {}),
+    });
   }
 
   /** The files profiles are read from (for the status page). */
@@ -149,6 +158,11 @@ export class CredentialBroker {
   /** The AWS files changed (the host's, mirrored): nothing cached from them may stay. */
   invalidateAll(): void {
     for (const id of new Set([...this.entries.values()].map((e) => e.sourceId))) this.invalidate(id);
+  }
+
+  /** New credentials arrived where failures came from (the host ran a credential_process): the next request asks again. */
+  retryFailed(): void {
+    for (const e of this.entries.values()) delete e.failure;
   }
 
   /** "Test this source": resolve it, then ask STS who those credentials are (GetCallerIdentity). */

@@ -3,14 +3,18 @@ import { getSSOTokenFromFile, loadSharedConfigFiles } from '@smithy/core/config'
 import type { ProfileFileProblem, ProfileView } from '@ecs-endpoints/contract';
 
 type Section = Record<string, string | undefined>;
+type Described = Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail'>;
+/** Docker Desktop: a credential_process profile's state, from the credentials the dashboard handed over. */
+export type HostProcessState = (profile: string) => Pick<ProfileView, 'state' | 'validUntil' | 'detail'>;
 
 /**
  * The profiles of the AWS files, each with its kind, region and state, read with the SDK's own
  * loader (so a profile means here what it means to the SDK): an SSO profile's session from the
  * token cache, a role chain followed to its end (a loop or a missing source is said, not tried).
- * Only names, kinds and times leave this function, never a key.
+ * Only names, kinds and times leave this function, never a key. In Docker Desktop a
+ * credential_process profile's state is where its credentials from the host stand (`hostProcess`).
  */
-export async function describeProfiles(files: { config: string; credentials: string }, now = Date.now()): Promise<ProfileView[]> {
+export async function describeProfiles(files: { config: string; credentials: string }, now = Date.now(), hostProcess?: HostProcessState): Promise<ProfileView[]> {
   const { configFile, credentialsFile } = await loadSharedConfigFiles({ filepath: files.credentials, configFilepath: files.config, ignoreCache: true });
   const names = new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)].filter((n) => !n.startsWith('sso-session.') && !n.startsWith('services.')));
   const section = (name: string): Section | undefined =>
@@ -19,7 +23,8 @@ export async function describeProfiles(files: { config: string; credentials: str
   for (const name of [...names].sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))) {
     const p = section(name)!;
     const region = p.region ?? (p.sso_session ? configFile[`sso-session.${p.sso_session}`]?.sso_region : undefined);
-    out.push({ name, ...(region ? { region } : {}), ...(await describe(name, p, section, configFile, now)) });
+    const d = p.credential_process && hostProcess ? { kind: 'process' as const, ...hostProcess(name) } : await describe(name, p, section, configFile, now);
+    out.push({ name, ...(region ? { region } : {}), ...d });
   }
   return out;
 }
@@ -30,7 +35,7 @@ async function describe(
   section: (name: string) => Section | undefined,
   configFile: Record<string, Section>,
   now: number,
-): Promise<Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail'>> {
+): Promise<Described> {
   if (p.credential_process) return { kind: 'process', state: 'ready' };
   if (p.sso_session || p.sso_start_url) return sso(name, p, configFile, now);
   if (p.role_arn) {
@@ -51,7 +56,7 @@ async function describe(
   return { kind: 'none', state: 'broken', detail: 'It holds no credentials (keys, role_arn, SSO or credential_process); only settings such as its region.' };
 }
 
-async function sso(name: string, p: Section, configFile: Record<string, Section>, now: number): Promise<Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail'>> {
+async function sso(name: string, p: Section, configFile: Record<string, Section>, now: number): Promise<Described> {
   if (p.sso_session && !configFile[`sso-session.${p.sso_session}`]) {
     return { kind: 'sso', state: 'broken', detail: `Its sso_session "${p.sso_session}" has no [sso-session ${p.sso_session}] section. Run aws configure sso --profile ${name}.` };
   }

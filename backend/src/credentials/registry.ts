@@ -240,6 +240,25 @@ export class SourceRegistry {
     return [...out];
   }
 
+  /** The AWS profiles behind some sources: their own, or their bases' (aliases and assume-role followed). */
+  profilesBehind(ids: Iterable<string>): string[] {
+    const out = new Set<string>();
+    for (const start of ids) {
+      let id: string | undefined = start;
+      for (let hops = 0; id !== undefined && hops < 20; hops++) {
+        const r = this.record(id);
+        if (r?.kind === 'alias') {
+          id = r.target;
+          continue;
+        }
+        if (!r || !('input' in r)) break;
+        if (r.input.type === 'profile') out.add(r.input.profile);
+        id = r.input.type === 'assume-role' ? r.input.baseSourceId : undefined;
+      }
+    }
+    return [...out];
+  }
+
   private editable(id: string, what: 'edit' | 'delete'): { id: string; kind: 'user'; input: SourceInput } {
     const r = this.record(id);
     if (!r) throw new CredentialError('SourceNotFound', `There is no source "${id}".`, 'Reload the list of sources; it may have been deleted.');

@@ -1,3 +1,4 @@
+import type { HostProcessCredentials } from './host-process.ts';
 import { CredentialError, type AwsCredentials } from './types.ts';
 import type { SourceRecord, SourceRegistry } from './registry.ts';
 import { AssumeRoleSource } from './sources/assume-role.ts';
@@ -15,6 +16,8 @@ export interface SourceFactoryOptions {
   awsFiles: { config: string; credentials: string };
   /** A base source's credentials: the broker's `get`, so each link of a chain is cached and shared too. */
   credentials: (sourceId: string) => Promise<AwsCredentials | null>;
+  /** Docker Desktop: credential_process profiles resolved on the host. */
+  hostProcesses?: HostProcessCredentials;
 }
 
 /**
@@ -95,6 +98,7 @@ export class SourceFactory {
       awsFiles: this.opts.awsFiles,
       memo,
       baseCredentials: (baseId) => this.baseCredentials(id, baseId),
+      ...(this.opts.hostProcesses ? { hostProcesses: this.opts.hostProcesses } : {}),
     };
   }
 

@@ -4,6 +4,7 @@ import {
   type ContainerView,
   type EnableEcsInput,
   type HostAwsView,
+  type HostProcessView,
   type EnableEcsResult,
   type ImportPresetsInput,
   type PresetFileView,
@@ -22,7 +23,7 @@ import {
   type TaskValidationView,
 } from '@ecs-endpoints/contract';
 import { createDockerDesktopTransport } from './ddTransport.ts';
-import { unexpectedResponse } from './errors.ts';
+import { ApiRequestError, unexpectedResponse } from './errors.ts';
 import { createFetchTransport, readToken } from './fetchTransport.ts';
 import type { Transport } from './transport.ts';
 
@@ -72,6 +73,40 @@ export interface ApiClient {
   stopTask(id: string): Promise<TaskRunView>;
   removeTask(id: string): Promise<void>;
   taskLogs(id: string, container: string): Promise<TaskLogsView>;
+  /** Inside Docker Desktop: the credential_process profiles the backend wants run on this machine, and which are due. */
+  listHostProcesses(): Promise<HostProcessView[]>;
+  /**
+   * Inside Docker Desktop: run one profile's credential_process on this machine (the host script)
+   * and hand its output, or its error, to the backend. The output is never kept, logged or shown.
+   */
+  refreshHostProcess(profile: string): Promise<HostProcessView | undefined>;
+}
+
+/** The host script's one-line message from what a failed exec rejected with (never its stdout). */
+function hostScriptError(e: unknown, profile: string): string {
+  const stderr = typeof (e as { stderr?: unknown })?.stderr === 'string' ? (e as { stderr: string }).stderr : '';
+  const line = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).pop();
+  if (line) return line.slice(0, 1000);
+  const message = e instanceof Error ? e.message : '';
+  return `The host script for profile "${profile}" could not run${message ? `: ${message}` : ''}.`.slice(0, 1000);
+}
+
+/** Runs the host script: its credentials JSON (`output`), or `{error}` with its one-line message (never its stdout). */
+async function runHostProcess(exec: (profile: string) => Promise<string>, profile: string): Promise<{ body: unknown; output: boolean }> {
+  let stdout: string;
+  try {
+    stdout = await exec(profile);
+  } catch (e) {
+    return { body: { error: hostScriptError(e, profile) }, output: false };
+  }
+  try {
+    const body: unknown = JSON.parse(stdout);
+    // Only credentials go to the backend as output; anything else is a failure to show.
+    if (body !== null && typeof body === 'object' && !Array.isArray(body) && !('error' in body)) return { body, output: true };
+  } catch {
+    // Not JSON: said below, without repeating it.
+  }
+  return { body: { error: `The credential_process of profile "${profile}" did not print credentials JSON.` }, output: false };
 }
 
 function presetsOf(body: unknown): PresetsView {
@@ -117,6 +152,19 @@ export function createApiClient(transport: Transport): ApiClient {
       await t.request<unknown>('DELETE', TASKS_API.task(id));
     },
     taskLogs: (id, container) => t.request<TaskLogsView>('GET', TASKS_API.logs(id, container)),
+    listHostProcesses: async () => listOf<HostProcessView>(await t.request('GET', API.hostAwsProcesses), 'processes'),
+    refreshHostProcess: async (profile) => {
+      if (!t.hostCredentialProcess) return undefined;
+      const { body, output } = await runHostProcess(t.hostCredentialProcess, profile);
+      const put = (b: unknown) => t.request<HostProcessView>('PUT', API.hostAwsProcess(profile), b);
+      try {
+        return await put(body);
+      } catch (e) {
+        // Output the backend refuses (expired, not version 1) is a failure to show, not one to retry every tick.
+        if (!(output && e instanceof ApiRequestError && e.status === 400)) throw e;
+        return put({ error: e.message });
+      }
+    },
     exportPresets: async () => {
       const file = await t.request<unknown>('GET', API.presetsExport);
       if (file && typeof file === 'object' && Array.isArray((file as PresetFileView).presets)) return file as PresetFileView;

@@ -48,6 +48,13 @@ export function createDockerDesktopTransport(
       const result = await host.cli.exec(c.host.platform === 'win32' ? 'aws-paths.cmd' : 'aws-paths.sh', []);
       return result.parseJsonObject();
     },
+    async hostCredentialProcess(profile: string): Promise<string> {
+      const c = dd();
+      const host = c.extension.host;
+      if (!host) throw unreachable('Docker Desktop gives this extension no host binaries');
+      const script = c.host.platform === 'win32' ? 'aws-credential-process.cmd' : 'aws-credential-process.sh';
+      return (await host.cli.exec(script, [profile])).stdout;
+    },
     async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
       const service = dd().extension.vm?.service;
       if (!service) throw unreachable('this extension has no backend service in Docker Desktop');

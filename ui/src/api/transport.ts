@@ -21,6 +21,12 @@ export interface Transport {
    * return what it printed: where the person's AWS files are on their machine.
    */
   hostAwsPaths?(): Promise<unknown>;
+  /**
+   * Present inside Docker Desktop: run the shipped host script (aws-credential-process.sh / .cmd)
+   * for one profile and return what it printed (credentials: never log or show it). Rejects with
+   * the script's `stderr` (one line) when it fails.
+   */
+  hostCredentialProcess?(profile: string): Promise<string>;
   /** Present inside Docker Desktop: also show an error as a Docker Desktop toast. */
   toastError?(message: string): void;
   /** Which backend this is, for the status chip. */

@@ -18,6 +18,7 @@ const STATE: Record<ProfileView['state'], { label: string; color: 'success' | 'w
   'signed-in': { label: 'signed in', color: 'success' },
   expired: { label: 'expired', color: 'warning' },
   'signed-out': { label: 'not signed in', color: 'warning' },
+  waiting: { label: 'needs the dashboard', color: 'warning' },
   broken: { label: 'cannot be used', color: 'error' },
 };
 
@@ -80,7 +81,7 @@ export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
                 <TableCell>{p.region ?? '—'}</TableCell>
                 <TableCell>
                   <Chip size="small" variant="outlined" color={STATE[p.state].color} label={STATE[p.state].label} />
-                  {p.validUntil && p.state === 'signed-in' && (
+                  {p.validUntil && (p.state === 'signed-in' || p.kind === 'process') && (
                     <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1 }}>
                       until {new Date(p.validUntil).toLocaleString()}
                     </Typography>

@@ -40,7 +40,8 @@ export function miscRoutes(b: Backend, live: LiveHub): Router {
   // Each profile with its kind, region and state (SSO session valid until …, or why it cannot work).
   api.get('/profiles/details', takesNothing, async (_req, res) => {
     const files = b.broker.awsConfigFiles;
-    const [profiles, problems] = await Promise.all([describeProfiles(files), profileFileProblems(files)]);
+    const host = b.hostProcesses;
+    const [profiles, problems] = await Promise.all([describeProfiles(files, Date.now(), host && ((p) => host.describe(p))), profileFileProblems(files)]);
     res.json({ profiles, problems } satisfies ProfileDetails);
   });
 

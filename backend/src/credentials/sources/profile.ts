@@ -1,6 +1,7 @@
 import { createCredentialChain, fromIni, fromSSO } from '@aws-sdk/credential-providers';
+import { loadProcessChain, type ProcessChain } from '../process-chain.ts';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
-import type { AwsCredentials } from '../types.ts';
+import { CredentialError, type AwsCredentials } from '../types.ts';
 import { fromSdkIdentity, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
 
 type RoleAssumer = NonNullable<NonNullable<Parameters<typeof fromIni>[0]>['roleAssumer']>;
@@ -9,6 +10,9 @@ type RoleAssumer = NonNullable<NonNullable<Parameters<typeof fromIni>[0]>['roleA
  * A named profile from the AWS config files, resolved by the SDK's own providers: static keys,
  * source_profile + role_arn chains (AssumeRole goes to the configured STS endpoint), SSO (legacy
  * and sso_session), credential_process, web identity. Files are re-read on every fetch.
+ * In Docker Desktop a credential_process (directly, or at the root of a role chain) runs on the
+ * host, not here: its credentials come from what the dashboard handed over (`hostProcesses`), and
+ * the chain's roles are assumed from them.
  */
 export class ProfileSource implements CredentialSource {
   readonly perFamily = false;
@@ -19,7 +23,50 @@ export class ProfileSource implements CredentialSource {
     private readonly deps: SourceDeps,
   ) {}
 
-  async resolve({ signal, now }: ResolveOptions): Promise<AwsCredentials> {
+  async resolve(opts: ResolveOptions): Promise<AwsCredentials> {
+    if (this.deps.hostProcesses) {
+      const chain = await loadProcessChain(this.deps.awsFiles, this.profile);
+      if (chain) return this.fromHost(chain, opts);
+    }
+    return this.fromSdk(opts);
+  }
+
+  private async fromHost(chain: ProcessChain, { signal, now }: ResolveOptions): Promise<AwsCredentials> {
+    const host = this.deps.hostProcesses!;
+    let creds = host.credentials(chain.root);
+    if (!creds) {
+      const via = chain.root === this.profile ? 'its credential_process' : `the credential_process of its source profile "${chain.root}"`;
+      const failed = host.view(chain.root).message;
+      throw new CredentialError(
+        'CredentialProcessFailed',
+        `Profile "${this.profile}" gets its credentials from ${via}, which runs on your machine: it needs the ECS Endpoints dashboard open to refresh.${failed ? ` Its last run failed: ${failed}` : ''}`,
+        failed
+          ? `Make the program work on your machine (e.g. sign in again), with the ECS Endpoints tab open in Docker Desktop.`
+          : 'Open the ECS Endpoints tab in Docker Desktop: it runs the program on your machine and hands its credentials to the backend.',
+      );
+    }
+    let role: { arn: string; account?: string } | undefined;
+    for (const link of chain.roles) {
+      if (link.mfaSerial) {
+        throw new CredentialError('InvalidSource', `Profile "${this.profile}": the role ${link.roleArn} needs an MFA code (mfa_serial), which the backend cannot ask for.`, 'Use a profile without mfa_serial, or a static source with session credentials you obtained with MFA.');
+      }
+      creds = await assumeRole(
+        this.deps.sts,
+        creds,
+        {
+          RoleArn: link.roleArn,
+          RoleSessionName: link.sessionName ?? sessionNameFor(this.id),
+          ...(link.externalId ? { ExternalId: link.externalId } : {}),
+          ...(link.durationSeconds ? { DurationSeconds: link.durationSeconds } : {}),
+        },
+        signal,
+      );
+      role = { arn: link.roleArn, ...(creds.accountId ? { account: creds.accountId } : {}) };
+    }
+    return fromSdkIdentity(creds, now, { roleArn: role?.arn, accountId: role?.account });
+  }
+
+  private async fromSdk({ signal, now }: ResolveOptions): Promise<AwsCredentials> {
     let lastRole: { arn: string; account?: string } | undefined;
     const roleAssumer: RoleAssumer = async (source, params) => {
       const creds = await assumeRole(

@@ -1,3 +1,4 @@
+import type { HostProcessCredentials } from '../host-process.ts';
 import type { StsSettings } from '../sts.ts';
 import type { AwsCredentials, CredentialContext } from '../types.ts';
 
@@ -28,6 +29,8 @@ export interface SourceDeps {
   baseCredentials(sourceId: string, signal: AbortSignal): Promise<AwsCredentials | null>;
   /** Scratch space that lives as long as the source's cache entry (cleared on invalidate). */
   memo: Map<string, unknown>;
+  /** Docker Desktop: credential_process profiles' credentials, from programs run on the host by the dashboard. */
+  hostProcesses?: HostProcessCredentials;
 }
 
 export const HOUR_MS = 60 * 60 * 1000;
