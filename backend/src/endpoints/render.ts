@@ -165,6 +165,9 @@ export function renderTask(task: Task, v: Version, withTags: boolean, ctx: Rende
   put(limits, 'CPU', task.cpu);
   put(limits, 'Memory', task.memory);
   put(o, 'Limits', limits);
+  put(o, 'PullStartedAt', task.pullStartedAt);
+  put(o, 'PullStoppedAt', task.pullStoppedAt);
+  put(o, 'ExecutionStoppedAt', task.executionStoppedAt);
   put(o, 'AvailabilityZone', task.availabilityZone);
   if (withTags) put(o, 'TaskTags', sortedMap(task.tags));
   if (v === 'v4') {

@@ -79,8 +79,18 @@ function derivedUuid(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * A Go RFC3339Nano UTC time that sorts as text: Go trims the fraction's trailing zeros, so
+ * "…:11Z" < "…:11.5Z" and "…:11.6Z" < "…:11.639Z" only once every fraction has nine digits.
+ */
+export function timeKey(t: string): string {
+  return t.replace(/(?:\.(\d{1,9}))?Z$/, (_, f: string | undefined) => `.${(f ?? '').padEnd(9, '0')}Z`);
+}
+
+const compareTimes = (a: string, b: string): number => (timeKey(a) < timeKey(b) ? -1 : timeKey(a) > timeKey(b) ? 1 : 0);
+
 function byCreation(a: TaskContainer, b: TaskContainer): number {
-  return a.record.created.localeCompare(b.record.created) || a.record.id.localeCompare(b.record.id);
+  return compareTimes(a.record.created, b.record.created) || a.record.id.localeCompare(b.record.id);
 }
 
 /** A container in ECS mode, with the container whose network namespace it uses. */
@@ -192,13 +202,31 @@ function taskStatus(group: Member[]): Pick<Task, 'knownStatus' | 'desiredStatus'
   };
 }
 
+/**
+ * The agent sets PullStartedAt when the task's first image pull starts and PullStoppedAt when each
+ * pull ends, and omits both when nothing was pulled. This product does not pull (yet: the task
+ * definition runner will, with real times), so the window is the first container's creation, when
+ * its image was there. ExecutionStoppedAt: the first stop of a stopped task (every container is
+ * essential here).
+ */
+function taskTimes(sorted: Member[], knownStatus: Task['knownStatus']): Pick<Task, 'pullStartedAt' | 'pullStoppedAt' | 'executionStoppedAt'> {
+  const created = sorted[0]?.record.created || undefined;
+  const finished = sorted.map((m) => m.record.finishedAt).filter((t): t is string => !!t).sort(compareTimes)[0];
+  return {
+    pullStartedAt: created,
+    pullStoppedAt: created,
+    executionStoppedAt: knownStatus === 'STOPPED' ? finished : undefined,
+  };
+}
+
 function makeTask(key: string, group: Member[], settings: ModelSettings, ids: IdAllocator, policy: ModelPolicy): Task {
-  const sorted = [...group].sort((a, b) => a.record.created.localeCompare(b.record.created));
+  const sorted = [...group].sort((a, b) => compareTimes(a.record.created, b.record.created));
   const o = taskOverrides(sorted, policy.overridesFor);
   const first = sorted[0]!.record;
   const defaultFamily = key.startsWith('label:') ? key.slice(6) : (first.labels[COMPOSE_PROJECT] ?? first.name);
   const cluster = o.cluster ?? settings.cluster;
   const { id, arn } = taskIdentity(key, o, cluster, settings, ids);
+  const status = taskStatus(group);
   const task: Task = {
     key,
     id,
@@ -215,7 +243,8 @@ function makeTask(key: string, group: Member[], settings: ModelSettings, ids: Id
     memory: o.memory,
     tags: o.tags ?? {},
     networkMode: group.some((m) => m.via === 'namespace') ? 'awsvpc' : 'bridge',
-    ...taskStatus(group),
+    ...status,
+    ...taskTimes(sorted, status.knownStatus),
     containers: [],
   };
   for (const m of group) task.containers.push(taskContainer(m, task, settings, ids, policy));

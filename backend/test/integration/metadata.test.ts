@@ -153,6 +153,11 @@ describe('compose-style task', () => {
     expect(t.DesiredStatus).toBe('RUNNING');
     expect(t.KnownStatus).toBe('RUNNING');
     expect(t).not.toHaveProperty('Limits');
+    // No pull here: the pull window is the first container's creation, as Docker reports it.
+    const createdAt = [(await web.inspect()).Created, (await worker.inspect()).Created].sort((a, b) => Date.parse(a) - Date.parse(b));
+    expect(t.PullStartedAt).toBe(createdAt[0]);
+    expect(t.PullStoppedAt).toBe(createdAt[0]);
+    expect(t).not.toHaveProperty('ExecutionStoppedAt');
     expect(t.AvailabilityZone).toBe('us-east-1a');
     expect(t.LaunchType).toBe('EC2');
     expect(t.FaultInjectionEnabled).toBe(false);
@@ -178,6 +183,7 @@ describe('compose-style task', () => {
     expect(Object.keys(t).indexOf('Containers')).toBe(Object.keys(t).indexOf('KnownStatus') + 1);
     expect(t).not.toHaveProperty('LaunchType');
     expect(t).not.toHaveProperty('FaultInjectionEnabled');
+    expect(t.PullStartedAt).toBe(t.Containers.map((c: J) => c.CreatedAt).sort((a: string, b: string) => Date.parse(a) - Date.parse(b))[0]);
   });
 
   it('task stats map every container, {} for one without stats in v4 and null in v3, keys sorted', async () => {

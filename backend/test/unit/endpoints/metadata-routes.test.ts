@@ -88,6 +88,22 @@ describe('v3 and v4 by endpoint id', () => {
     expect((await p.call(`/v4/${p.endpoint(WEB)}/task/stats`)).meta).toEqual({ kind: 'stats', containerId: WEB.id });
   });
 
+  it('task bodies carry PullStartedAt/PullStoppedAt (the first creation) after Limits in every version', async () => {
+    const p = plane();
+    const calls = { v2: ['/v2/metadata', WEB] as const, v3: [`/v3/${p.endpoint(WEB)}/task`, OUTSIDER] as const, v4: [`/v4/${p.endpoint(WEB)}/task`, OUTSIDER] as const };
+    const first = [WEB.created, WORKER.created].sort()[0];
+    for (const [v, [url, from]] of Object.entries(calls)) {
+      const t = JSON.parse((await p.call(url, from)).body) as Record<string, unknown>;
+      const keys = Object.keys(t);
+      expect(t.PullStartedAt, v).toBe(first);
+      expect(t.PullStoppedAt, v).toBe(first);
+      expect(t, v).not.toHaveProperty('ExecutionStoppedAt');
+      expect(keys.slice(keys.indexOf('KnownStatus') + 1, keys.indexOf('AvailabilityZone') + 1), v).toEqual(
+        [...(v === 'v4' ? [] : ['Containers']), 'PullStartedAt', 'PullStoppedAt', 'AvailabilityZone'],
+      );
+    }
+  });
+
   it('a container that is not running has no stats: 500 in v4, 400 in v3', async () => {
     const p = plane();
     const e = p.endpoint(SOLO);

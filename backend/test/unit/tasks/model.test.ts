@@ -54,4 +54,25 @@ describe('task model', () => {
     expect(buildModel([a, b], settings, ids, 1).tasks[0]!.knownStatus).toBe('RUNNING');
     expect(buildModel([a], settings, ids, 1).tasks[0]!).toMatchObject({ knownStatus: 'STOPPED', desiredStatus: 'STOPPED', family: 't' });
   });
+
+  it('pull window: the first container\'s creation, by time and not by text (Go trims fraction zeros)', () => {
+    const t = { 'ecs-endpoints.task': 'pull' };
+    // As text "…:11.6Z" > "…:11.639Z" > "…:11Z"; as times "…:11Z" is first.
+    const a = rec({ name: 'a', onNet: true, labels: t, created: '2026-03-04T09:58:11.6Z' });
+    const b = rec({ name: 'b', onNet: true, labels: t, created: '2026-03-04T09:58:11.639Z' });
+    const c = rec({ name: 'c', onNet: true, labels: t, created: '2026-03-04T09:58:11Z' });
+    const task = buildModel([a, b, c], settings, ids, 1).tasks[0]!;
+    expect(task).toMatchObject({ pullStartedAt: '2026-03-04T09:58:11Z', pullStoppedAt: '2026-03-04T09:58:11Z' });
+    expect(task.containers.map((x) => x.ecsName)).toEqual(['c', 'a', 'b']);
+    expect(task.executionStoppedAt).toBeUndefined();
+  });
+
+  it('ExecutionStoppedAt: the first stop, once the task is stopped, never while it runs', () => {
+    const t = { 'ecs-endpoints.task': 'done' };
+    const a = rec({ name: 'a', onNet: true, labels: t, state: 'exited', exitCode: 0, finishedAt: '2026-03-04T10:00:05.5Z' });
+    const b = rec({ name: 'b', onNet: true, labels: t, state: 'exited', exitCode: 1, finishedAt: '2026-03-04T10:00:05Z' });
+    const running = rec({ name: 'r', onNet: true, labels: t });
+    expect(buildModel([a, b], settings, ids, 1).tasks[0]!.executionStoppedAt).toBe('2026-03-04T10:00:05Z');
+    expect(buildModel([a, b, running], settings, ids, 1).tasks[0]!.executionStoppedAt).toBeUndefined();
+  });
 });
