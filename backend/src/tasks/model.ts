@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { compareTimes, taskTimes } from './times.ts';
+import { zoneIdFor } from './zones.ts';
 import { DEFAULT_EFFECTIVE_SOURCE, type ContainerRecord, type EffectiveSource, type IdAllocator, type ModelSettings, type Task, type TaskContainer, type TaskModel, type TaskOverrides } from './types.ts';
 
 /** Labels a user can put on a container (compose `labels:`) to shape its task. */
@@ -13,6 +15,7 @@ export const LABEL = {
   cluster: 'ecs-endpoints.cluster',
   launchType: 'ecs-endpoints.launch-type',
   availabilityZone: 'ecs-endpoints.availability-zone',
+  availabilityZoneId: 'ecs-endpoints.availability-zone-id',
   serviceName: 'ecs-endpoints.service-name',
   taskArn: 'ecs-endpoints.task-arn',
   cpu: 'ecs-endpoints.cpu',
@@ -55,6 +58,7 @@ function overridesFromLabels(labels: Record<string, string>): TaskOverrides {
   const lt = labels[LABEL.launchType]?.toUpperCase();
   if (lt === 'EC2' || lt === 'FARGATE' || lt === 'EXTERNAL') o.launchType = lt;
   if (labels[LABEL.availabilityZone]) o.availabilityZone = labels[LABEL.availabilityZone];
+  if (labels[LABEL.availabilityZoneId]) o.availabilityZoneId = labels[LABEL.availabilityZoneId];
   if (labels[LABEL.serviceName]) o.serviceName = labels[LABEL.serviceName];
   if (labels[LABEL.taskArn]) o.taskArn = labels[LABEL.taskArn];
   const cpu = Number(labels[LABEL.cpu]);
@@ -78,16 +82,6 @@ function derivedUuid(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
-
-/**
- * A Go RFC3339Nano UTC time that sorts as text: Go trims the fraction's trailing zeros, so
- * "…:11Z" < "…:11.5Z" and "…:11.6Z" < "…:11.639Z" only once every fraction has nine digits.
- */
-export function timeKey(t: string): string {
-  return t.replace(/(?:\.(\d{1,9}))?Z$/, (_, f: string | undefined) => `.${(f ?? '').padEnd(9, '0')}Z`);
-}
-
-const compareTimes = (a: string, b: string): number => (timeKey(a) < timeKey(b) ? -1 : timeKey(a) > timeKey(b) ? 1 : 0);
 
 function byCreation(a: TaskContainer, b: TaskContainer): number {
   return compareTimes(a.record.created, b.record.created) || a.record.id.localeCompare(b.record.id);
@@ -202,21 +196,11 @@ function taskStatus(group: Member[]): Pick<Task, 'knownStatus' | 'desiredStatus'
   };
 }
 
-/**
- * The agent sets PullStartedAt when the task's first image pull starts and PullStoppedAt when each
- * pull ends, and omits both when nothing was pulled. This product does not pull (yet: the task
- * definition runner will, with real times), so the window is the first container's creation, when
- * its image was there. ExecutionStoppedAt: the first stop of a stopped task (every container is
- * essential here).
- */
-function taskTimes(sorted: Member[], knownStatus: Task['knownStatus']): Pick<Task, 'pullStartedAt' | 'pullStoppedAt' | 'executionStoppedAt'> {
-  const created = sorted[0]?.record.created || undefined;
-  const finished = sorted.map((m) => m.record.finishedAt).filter((t): t is string => !!t).sort(compareTimes)[0];
-  return {
-    pullStartedAt: created,
-    pullStoppedAt: created,
-    executionStoppedAt: knownStatus === 'STOPPED' ? finished : undefined,
-  };
+/** The zone (default: the region's first) and, as the EC2 agent sends it, its ID (none from an agent off EC2). */
+function zone(o: TaskOverrides, settings: ModelSettings): Pick<Task, 'availabilityZone' | 'availabilityZoneId'> {
+  const availabilityZone = o.availabilityZone ?? `${settings.region}a`;
+  const launchType = o.launchType ?? settings.launchType;
+  return { availabilityZone, availabilityZoneId: o.availabilityZoneId ?? (launchType === 'EC2' ? zoneIdFor(availabilityZone) : undefined) };
 }
 
 function makeTask(key: string, group: Member[], settings: ModelSettings, ids: IdAllocator, policy: ModelPolicy): Task {
@@ -235,8 +219,7 @@ function makeTask(key: string, group: Member[], settings: ModelSettings, ids: Id
     family: toFamily(o.family ?? defaultFamily),
     revision: o.revision ?? '1',
     launchType: o.launchType ?? settings.launchType,
-    availabilityZone: o.availabilityZone ?? `${settings.region}a`,
-    availabilityZoneId: o.availabilityZoneId,
+    ...zone(o, settings),
     vpcId: o.vpcId,
     serviceName: o.serviceName,
     cpu: o.cpu,

@@ -161,6 +161,7 @@ describe('compose-style task', () => {
     expect(t.AvailabilityZone).toBe('us-east-1a');
     expect(t.LaunchType).toBe('EC2');
     expect(t.FaultInjectionEnabled).toBe(false);
+    expect(t.AvailabilityZoneID).toBe('use1-az1');
     expect(t).not.toHaveProperty('TaskTags');
     const names = t.Containers.map((c: J) => c.Name).sort();
     expect(names).toEqual(['web', 'worker']);
@@ -183,6 +184,7 @@ describe('compose-style task', () => {
     expect(Object.keys(t).indexOf('Containers')).toBe(Object.keys(t).indexOf('KnownStatus') + 1);
     expect(t).not.toHaveProperty('LaunchType');
     expect(t).not.toHaveProperty('FaultInjectionEnabled');
+    expect(t).not.toHaveProperty('AvailabilityZoneID');
     expect(t.PullStartedAt).toBe(t.Containers.map((c: J) => c.CreatedAt).sort((a: string, b: string) => Date.parse(a) - Date.parse(b))[0]);
   });
 

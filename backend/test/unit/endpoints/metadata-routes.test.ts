@@ -98,6 +98,9 @@ describe('v3 and v4 by endpoint id', () => {
       expect(t.PullStartedAt, v).toBe(first);
       expect(t.PullStoppedAt, v).toBe(first);
       expect(t, v).not.toHaveProperty('ExecutionStoppedAt');
+      // The zone ID is v4's last key; v2 and v3 have no such field.
+      if (v === 'v4') expect([keys.at(-1), t.AvailabilityZoneID]).toEqual(['AvailabilityZoneID', 'euw1-az1']);
+      else expect(t, v).not.toHaveProperty('AvailabilityZoneID');
       expect(keys.slice(keys.indexOf('KnownStatus') + 1, keys.indexOf('AvailabilityZone') + 1), v).toEqual(
         [...(v === 'v4' ? [] : ['Containers']), 'PullStartedAt', 'PullStoppedAt', 'AvailabilityZone'],
       );
