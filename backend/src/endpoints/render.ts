@@ -43,9 +43,10 @@ function cidrOf(ip: string, prefix: number): string {
   return `${[b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.')}/${prefix}`;
 }
 
-function bridgeNetwork(n: NetworkAttachment): J {
+/** One entry per Docker network; only v4's builder copies the network's IPv6 address, v3's never did. */
+function bridgeNetwork(n: NetworkAttachment, v: Version): J {
   const o: J = { NetworkMode: n.name, IPv4Addresses: [n.ip] };
-  if (n.ipv6) o.IPv6Addresses = [n.ipv6];
+  if (n.ipv6 && v === 'v4') o.IPv6Addresses = [n.ipv6];
   return o;
 }
 
@@ -92,7 +93,7 @@ function networksOf(task: Task, c: TaskContainer, ctx: RenderContext, v: Version
   }
   if (v === 'v2') return undefined; // v2 fills Networks only for awsvpc tasks
   if (c.record.networkMode === 'host') return [{ NetworkMode: 'host', IPv4Addresses: [''] }];
-  const nets = c.record.networks.map(bridgeNetwork);
+  const nets = c.record.networks.map((n) => bridgeNetwork(n, v));
   return nets.length ? nets : undefined;
 }
 

@@ -107,6 +107,16 @@ describe('v3 and v4 by endpoint id', () => {
     }
   });
 
+  it('a bridge container on a dual-stack network: its IPv6 address in v4 only (the v3 handler never copies it)', async () => {
+    const dual = rec({ id: '9'.repeat(64), name: 'dual', ip: '169.254.170.140' });
+    dual.networks[0]!.ipv6 = 'fd00:ec5::8';
+    const p = plane({ records: [dual] });
+    const v4 = JSON.parse((await p.call(`/v4/${p.endpoint(dual)}`)).body);
+    const v3 = JSON.parse((await p.call(`/v3/${p.endpoint(dual)}`)).body);
+    expect(v4.Networks).toEqual([{ NetworkMode: 'ecs-endpoints', IPv4Addresses: ['169.254.170.140'], IPv6Addresses: ['fd00:ec5::8'] }]);
+    expect(v3.Networks).toEqual([{ NetworkMode: 'ecs-endpoints', IPv4Addresses: ['169.254.170.140'] }]);
+  });
+
   it('a container that is not running has no stats: 500 in v4, 400 in v3', async () => {
     const p = plane();
     const e = p.endpoint(SOLO);
