@@ -1,14 +1,21 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { goJson, sortedMap } from '../gojson.ts';
+import { goJson, goJsonExact, parseExact, sortedMap } from '../gojson.ts';
 import { log } from '../log.ts';
 import { onLines } from './ndjson.ts';
 
 /* Docker's stats JSON as the agent re-marshals it (docker api/types/stats.go, v25 as vendored by
- * the agent): every struct field in declaration order, omitempty where Go has it, maps sorted. */
+ * the agent): every struct field in declaration order, omitempty where Go has it, maps sorted.
+ * The fields are Go uint64s, so the agent passes Docker's digits through: integers beyond 2^53
+ * (an unlimited cgroup's hierarchical_memory_limit, 9223372036854771712) stay bigints here from
+ * parse to body, never a double. */
 
 type J = Record<string, unknown>;
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** A stats counter: a number, or a bigint when it does not fit a double exactly. */
+type Counter = number | bigint;
+const num = (v: unknown): Counter => (typeof v === 'bigint' ? v : typeof v === 'number' && Number.isFinite(v) ? v : 0);
+/** For arithmetic (network rates are float64 in the agent too). */
+const float = (v: unknown): number => Number(num(v));
 const obj = (v: unknown): J => (v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : {});
 /** Go omits zero numbers, empty strings, empty maps and nil slices when the tag says omitempty. */
 function putIf(o: J, k: string, v: unknown): void {
@@ -91,8 +98,8 @@ function totals(stats: J): { rx: number; tx: number } | undefined {
   let rx = 0;
   let tx = 0;
   for (const n of Object.values(nets)) {
-    rx += num(n.rx_bytes);
-    tx += num(n.tx_bytes);
+    rx += float(n.rx_bytes);
+    tx += float(n.tx_bytes);
   }
   return { rx, tx };
 }
@@ -185,14 +192,14 @@ export class StatsCache {
   private onSample(t: Tracked, line: string): void {
     let raw: J;
     try {
-      raw = JSON.parse(line) as J;
+      raw = parseExact(line) as J;
     } catch {
       return;
     }
     const stats = normalizeStats(raw);
     const read = Date.parse(String(stats.read));
     const tot = totals(stats);
-    const v3 = goJson(stats);
+    const v3 = goJsonExact(stats);
     let v4 = v3;
     if (tot && t.prev && read > t.prev.read) {
       const secs = (read - t.prev.read) / 1000;

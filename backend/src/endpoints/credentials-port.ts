@@ -7,6 +7,8 @@ import { isCredentialError } from '../credentials/types.ts';
 import type { Task } from '../tasks/types.ts';
 import type { CredentialsAnswer, CredentialsPort, DataRequest, Entry } from './types.ts';
 
+const WARMING = Symbol('warming');
+
 function prefixFor(url: string): string {
   if (url.startsWith('/v1/')) return 'CredentialsV1Request: ';
   if (url.startsWith('/v2/')) return 'CredentialsV2Request: ';
@@ -21,15 +23,26 @@ function err(status: number, code: string, message: string, sourceId?: string, d
  * Credentials for the data plane from the broker: the container's effective source (assignment →
  * preset → default, decided when the model was built), in the agent's body. A source that serves none answers like an unknown id
  * (a task without a role); a source that fails answers 503 CredentialsUninitialized with the
- * reason and what to do, so the SDK's error and the request log say something useful.
+ * reason and what to do, so the SDK's error and the request log say something useful; one still
+ * fetching its first credentials answers the agent's pending 503 (see warmingAnswerMs).
  */
 export class BrokerCredentials implements CredentialsPort {
   private defaultChainAccount?: Promise<string | undefined>;
+  private readonly warmingAnswerMs: number;
 
   constructor(
     private readonly broker: CredentialBroker,
     private readonly registry: SourceRegistry,
-  ) {}
+    /**
+     * How long a request waits for a source that has no credentials yet (the first fetch after a
+     * start or an edit) before it is answered as the agent answers an id whose credentials are
+     * still pending: 503 CredentialsUninitialized. Under the JS SDK's 1 s request timeout, so the
+     * SDK gets that answer and retries, by when the fetch has usually finished.
+     */
+    opts: { warmingAnswerMs?: number } = {},
+  ) {
+    this.warmingAnswerMs = opts.warmingAnswerMs ?? 900;
+  }
 
   servesNone(sourceId: string): boolean {
     const r = this.registry.record(this.broker.targetId(sourceId));
@@ -82,7 +95,11 @@ export class BrokerCredentials implements CredentialsPort {
   private async fetch(sourceId: string, entry: Entry, req: DataRequest): Promise<CredentialsAnswer> {
     const prefix = prefixFor(req.url);
     try {
-      const creds = await this.broker.get(sourceId, { family: entry.task.family, containerName: entry.container.ecsName });
+      const creds = await this.warming(this.broker.get(sourceId, { family: entry.task.family, containerName: entry.container.ecsName }));
+      if (creds === WARMING) {
+        // The agent's body for a known id whose credentials have not arrived (IsCredentialsPending), word for word.
+        return err(503, 'CredentialsUninitialized', `${prefix}Credentials uninitialized for ID`, sourceId, `source "${sourceId}" is still fetching its first credentials`);
+      }
       if (!creds) return err(400, 'InvalidIdInRequest', `${prefix}Credentials not found`, sourceId, `source "${sourceId}" serves no credentials`);
       return { status: 200, body: goJson(toAgentJson(creds)), sourceId };
     } catch (e) {
@@ -90,5 +107,13 @@ export class BrokerCredentials implements CredentialsPort {
       const message = isCredentialError(e) ? `${e.message}${e.remedy ? ` ${e.remedy}` : ''}` : 'Internal server error';
       return err(503, 'CredentialsUninitialized', `${prefix}Credentials uninitialized for ID: ${message}`, sourceId, message);
     }
+  }
+
+  /** The fetch's result, or WARMING if it has not settled within warmingAnswerMs (it goes on, for the next request). */
+  private warming<T>(fetch: Promise<T>): Promise<T | typeof WARMING> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<typeof WARMING>((resolve) => (timer = setTimeout(() => resolve(WARMING), this.warmingAnswerMs)));
+    fetch.catch(() => undefined); // if the timer wins, a later failure is the broker's to remember, not unhandled here
+    return Promise.race([fetch, late]).finally(() => clearTimeout(timer));
   }
 }

@@ -44,9 +44,10 @@ function cidrOf(ip: string, prefix: number): string {
   return `${[b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.')}/${prefix}`;
 }
 
-function bridgeNetwork(n: NetworkAttachment): J {
+/** One entry per Docker network; only v4's builder copies the network's IPv6 address, v3's never did. */
+function bridgeNetwork(n: NetworkAttachment, v: Version): J {
   const o: J = { NetworkMode: n.name, IPv4Addresses: [n.ip] };
-  if (n.ipv6) o.IPv6Addresses = [n.ipv6];
+  if (n.ipv6 && v === 'v4') o.IPv6Addresses = [n.ipv6];
   return o;
 }
 
@@ -93,7 +94,7 @@ function networksOf(task: Task, c: TaskContainer, ctx: RenderContext, v: Version
   }
   if (v === 'v2') return undefined; // v2 fills Networks only for awsvpc tasks
   if (c.record.networkMode === 'host') return [{ NetworkMode: 'host', IPv4Addresses: [''] }];
-  const nets = c.record.networks.map(bridgeNetwork);
+  const nets = c.record.networks.map((n) => bridgeNetwork(n, v));
   return nets.length ? nets : undefined;
 }
 
@@ -169,6 +170,9 @@ export function renderTask(task: Task, v: Version, withTags: boolean, ctx: Rende
   put(limits, 'CPU', task.cpu);
   put(limits, 'Memory', task.memory);
   put(o, 'Limits', limits);
+  put(o, 'PullStartedAt', task.pullStartedAt);
+  put(o, 'PullStoppedAt', task.pullStoppedAt);
+  put(o, 'ExecutionStoppedAt', task.executionStoppedAt);
   put(o, 'AvailabilityZone', task.availabilityZone);
   if (withTags) put(o, 'TaskTags', sortedMap(task.tags));
   if (v === 'v4') {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { compareTimes, taskTimes } from './times.ts';
+import { zoneIdFor } from './zones.ts';
 import { DEFAULT_EFFECTIVE_SOURCE, type ContainerRecord, type EffectiveSource, type IdAllocator, type ModelSettings, type Task, type TaskContainer, type TaskModel, type TaskOverrides } from './types.ts';
 
 /** Labels a user can put on a container (compose `labels:`) to shape its task. */
@@ -13,6 +15,7 @@ export const LABEL = {
   cluster: 'ecs-endpoints.cluster',
   launchType: 'ecs-endpoints.launch-type',
   availabilityZone: 'ecs-endpoints.availability-zone',
+  availabilityZoneId: 'ecs-endpoints.availability-zone-id',
   serviceName: 'ecs-endpoints.service-name',
   taskArn: 'ecs-endpoints.task-arn',
   cpu: 'ecs-endpoints.cpu',
@@ -64,6 +67,7 @@ function overridesFromLabels(labels: Record<string, string>): TaskOverrides {
   const lt = labels[LABEL.launchType]?.toUpperCase();
   if (lt === 'EC2' || lt === 'FARGATE' || lt === 'EXTERNAL') o.launchType = lt;
   if (labels[LABEL.availabilityZone]) o.availabilityZone = labels[LABEL.availabilityZone];
+  if (labels[LABEL.availabilityZoneId]) o.availabilityZoneId = labels[LABEL.availabilityZoneId];
   if (labels[LABEL.serviceName]) o.serviceName = labels[LABEL.serviceName];
   if (labels[LABEL.taskArn]) o.taskArn = labels[LABEL.taskArn];
   const cpu = Number(labels[LABEL.cpu]);
@@ -89,7 +93,7 @@ function derivedUuid(seed: string): string {
 }
 
 function byCreation(a: TaskContainer, b: TaskContainer): number {
-  return a.record.created.localeCompare(b.record.created) || a.record.id.localeCompare(b.record.id);
+  return compareTimes(a.record.created, b.record.created) || a.record.id.localeCompare(b.record.id);
 }
 
 /** A container in ECS mode, with the container whose network namespace it uses. */
@@ -201,13 +205,21 @@ function taskStatus(group: Member[]): Pick<Task, 'knownStatus' | 'desiredStatus'
   };
 }
 
+/** The zone (default: the region's first) and, as the EC2 agent sends it, its ID (none from an agent off EC2). */
+function zone(o: TaskOverrides, settings: ModelSettings): Pick<Task, 'availabilityZone' | 'availabilityZoneId'> {
+  const availabilityZone = o.availabilityZone ?? `${settings.region}a`;
+  const launchType = o.launchType ?? settings.launchType;
+  return { availabilityZone, availabilityZoneId: o.availabilityZoneId ?? (launchType === 'EC2' ? zoneIdFor(availabilityZone) : undefined) };
+}
+
 function makeTask(key: string, group: Member[], settings: ModelSettings, ids: IdAllocator, policy: ModelPolicy): Task {
-  const sorted = [...group].sort((a, b) => a.record.created.localeCompare(b.record.created));
+  const sorted = [...group].sort((a, b) => compareTimes(a.record.created, b.record.created));
   const o = taskOverrides(sorted, policy.overridesFor);
   const first = sorted[0]!.record;
   const defaultFamily = key.startsWith('label:') ? key.slice(6) : (first.labels[COMPOSE_PROJECT] ?? first.name);
   const cluster = o.cluster ?? settings.cluster;
   const { id, arn } = taskIdentity(key, o, cluster, settings, ids);
+  const status = taskStatus(group);
   const task: Task = {
     key,
     id,
@@ -216,15 +228,15 @@ function makeTask(key: string, group: Member[], settings: ModelSettings, ids: Id
     family: toFamily(o.family ?? defaultFamily),
     revision: o.revision ?? '1',
     launchType: o.launchType ?? settings.launchType,
-    availabilityZone: o.availabilityZone ?? `${settings.region}a`,
-    availabilityZoneId: o.availabilityZoneId,
+    ...zone(o, settings),
     vpcId: o.vpcId,
     serviceName: o.serviceName,
     cpu: o.cpu,
     memory: o.memory,
     tags: o.tags ?? {},
     networkMode: group.some((m) => m.via === 'namespace') ? 'awsvpc' : 'bridge',
-    ...taskStatus(group),
+    ...status,
+    ...taskTimes(sorted, status.knownStatus),
     containers: [],
   };
   for (const m of group) task.containers.push(taskContainer(m, task, settings, ids, policy));

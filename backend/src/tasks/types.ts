@@ -141,6 +141,14 @@ export interface Task {
   networkMode: 'bridge' | 'awsvpc';
   knownStatus: 'RUNNING' | 'STOPPED' | 'CREATED';
   desiredStatus: 'RUNNING' | 'STOPPED';
+  /**
+   * The agent's task pull window (first pull started, last pull finished). Nothing here pulls yet,
+   * so both are the first container's creation: the moment its image was ready.
+   */
+  pullStartedAt?: string;
+  pullStoppedAt?: string;
+  /** A stopped task: when its first container stopped (the agent: its first essential container). */
+  executionStoppedAt?: string;
   containers: TaskContainer[];
 }
 

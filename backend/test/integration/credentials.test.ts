@@ -416,11 +416,12 @@ describe('with an STS that never answers', () => {
     await stub?.close();
   });
 
-  it('answers 503 with what went wrong within the 1.5 s bound, answers the next request at once, and recovers', async () => {
+  it('answers the agent\'s pending 503 while the first fetch runs, then what went wrong at the 1.5 s bound, then at once, and recovers', async () => {
     const sourceId = tb.backend.sources.create({ type: 'static', name: 'Slow keys', accessKeyId: 'AKIASLOWKEYS00000001', secretAccessKey: 'slow/secret' }).id;
     const c = await startCtr(tb, sourceId, {}, 'cred-hang');
     const url = `http://${tb.address}/v2/credentials/${c.credentialsId}`;
     stub.setMode('hang');
+    const pending = '{"code":"CredentialsUninitialized","message":"CredentialsV2Request: Credentials uninitialized for ID","HTTPErrorCode":503}';
     const expected = JSON.stringify({
       code: 'CredentialsUninitialized',
       message:
@@ -429,23 +430,33 @@ describe('with an STS that never answers', () => {
       HTTPErrorCode: 503,
     });
 
+    // The first fetch is still running: the agent's answer for an id whose credentials are pending,
+    // before the JS SDK's 1 s request timeout.
+    const started = Date.now();
     const first = await httpOneInNetns(c.pid, url);
-    expectError(first, 503, expected);
-    expect(first.ms).toBeGreaterThanOrEqual(1400);
-    expect(first.ms).toBeLessThan(3000);
-    const stubCalls = stub.callCount('GetSessionToken');
-    expect(stubCalls).toBeGreaterThanOrEqual(1);
-
-    // Right after: the failure is answered from memory, no second wait.
+    expectError(first, 503, pending);
+    expect(first.ms).toBeGreaterThanOrEqual(800);
+    expect(first.ms).toBeLessThan(1400);
+    // The next request meets the same fetch, which fails at the bound: the reason and what to do.
     const second = await httpOneInNetns(c.pid, url);
     expectError(second, 503, expected);
-    expect(second.ms).toBeLessThan(500);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    expect(Date.now() - started).toBeLessThan(3000);
+    const stubCalls = stub.callCount('GetSessionToken');
+    expect(stubCalls).toBe(1);
+
+    // Right after: the failure is answered from memory, no second wait.
+    const third = await httpOneInNetns(c.pid, url);
+    expectError(third, 503, expected);
+    expect(third.ms).toBeLessThan(500);
     expect(stub.callCount('GetSessionToken')).toBe(stubCalls);
 
+    const reason = JSON.parse(expected).message.replace('CredentialsV2Request: Credentials uninitialized for ID: ', '');
     const logged = tb.backend.requests.list(10).filter((e) => e.containerId === c.container.id);
-    expect(logged.slice(0, 2).map((e) => [e.status, e.sourceId, e.error])).toEqual([
-      [503, sourceId, JSON.parse(expected).message.replace('CredentialsV2Request: Credentials uninitialized for ID: ', '')],
-      [503, sourceId, JSON.parse(expected).message.replace('CredentialsV2Request: Credentials uninitialized for ID: ', '')],
+    expect(logged.slice(0, 3).reverse().map((e) => [e.status, e.sourceId, e.error])).toEqual([
+      [503, sourceId, `source "${sourceId}" is still fetching its first credentials`],
+      [503, sourceId, reason],
+      [503, sourceId, reason],
     ]);
 
     // STS back: a later request (once the failure is no longer remembered) gets credentials.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, jsonFrom, BUSYBOX, uniqueName, removeAll, exec } from '../support/docker.ts';
@@ -152,9 +153,15 @@ describe('compose-style task', () => {
     expect(t.DesiredStatus).toBe('RUNNING');
     expect(t.KnownStatus).toBe('RUNNING');
     expect(t).not.toHaveProperty('Limits');
+    // No pull here: the pull window is the first container's creation, as Docker reports it.
+    const createdAt = [(await web.inspect()).Created, (await worker.inspect()).Created].sort((a, b) => Date.parse(a) - Date.parse(b));
+    expect(t.PullStartedAt).toBe(createdAt[0]);
+    expect(t.PullStoppedAt).toBe(createdAt[0]);
+    expect(t).not.toHaveProperty('ExecutionStoppedAt');
     expect(t.AvailabilityZone).toBe('us-east-1a');
     expect(t.LaunchType).toBe('EC2');
     expect(t.FaultInjectionEnabled).toBe(false);
+    expect(t.AvailabilityZoneID).toBe('use1-az1');
     expect(t).not.toHaveProperty('TaskTags');
     const names = t.Containers.map((c: J) => c.Name).sort();
     expect(names).toEqual(['web', 'worker']);
@@ -177,6 +184,8 @@ describe('compose-style task', () => {
     expect(Object.keys(t).indexOf('Containers')).toBe(Object.keys(t).indexOf('KnownStatus') + 1);
     expect(t).not.toHaveProperty('LaunchType');
     expect(t).not.toHaveProperty('FaultInjectionEnabled');
+    expect(t).not.toHaveProperty('AvailabilityZoneID');
+    expect(t.PullStartedAt).toBe(t.Containers.map((c: J) => c.CreatedAt).sort((a: string, b: string) => Date.parse(a) - Date.parse(b))[0]);
   });
 
   it('task stats map every container, {} for one without stats in v4 and null in v3, keys sorted', async () => {
@@ -214,6 +223,41 @@ describe('v4 stats from the streaming cache', () => {
     const s3: J = await jsonFrom(solo, `http://${tb.address}/v3/${soloEndpoint}/stats`);
     expect(s3).not.toHaveProperty('network_rate_stats');
     expectOrder(s3, STATS);
+  });
+});
+
+/** Docker's own stats text for a container (its first streamed sample), before any JSON parser touches its digits. */
+async function rawDockerStats(id: string): Promise<string> {
+  const stream = (await docker.getContainer(id).stats({ stream: true })) as unknown as Readable;
+  let text = '';
+  try {
+    for await (const chunk of stream) {
+      text += (chunk as Buffer).toString('utf8');
+      const nl = text.indexOf('\n');
+      if (nl >= 0) return text.slice(0, nl);
+    }
+    throw new Error(`no stats sample from Docker for ${id}`);
+  } finally {
+    stream.destroy();
+  }
+}
+
+describe('stats keep Docker\'s integer digits (issue 12)', () => {
+  it('an unlimited container\'s counters beyond 2^53 come out with the digits Docker sent', async () => {
+    const raw = await rawDockerStats(web.id);
+    // Every integer Docker sent that a double cannot hold (cgroup v1: hierarchical_memory_limit
+    // and hierarchical_memsw_limit of an unlimited container, 9223372036854771712 on 4 KiB pages).
+    const big = [...raw.matchAll(/"(\w+)":(\d{16,})/g)].filter(([, , v]) => BigInt(v!) > 2n ** 53n).map(([, k, v]) => `"${k}":${v}`);
+    if ((await docker.info()).CgroupVersion === '1') expect(big.map((s) => s.split(':')[0])).toContain('"hierarchical_memory_limit"');
+    const endpoint = tb.backend.model.byContainerId.get(web.id)!.container.endpointId;
+    for (const path of [`/v4/${endpoint}/stats`, `/v3/${endpoint}/stats`, `/v4/${endpoint}/task/stats`]) {
+      const r = await eventually(async () => {
+        const x = await httpFrom(web, `http://${tb.address}${path}`);
+        return x.status === 200 && x.body.includes('"read"') ? x : undefined;
+      }, 10_000, `a sample at ${path}`);
+      for (const kv of big) expect(r.body, path).toContain(kv);
+      expect(r.body).not.toMatch(/"hierarchical_memory_limit":\d+0{3}[,}]/); // no double-rounded 9223372036854772000
+    }
   });
 });
 

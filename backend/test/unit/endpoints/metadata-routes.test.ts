@@ -88,6 +88,35 @@ describe('v3 and v4 by endpoint id', () => {
     expect((await p.call(`/v4/${p.endpoint(WEB)}/task/stats`)).meta).toEqual({ kind: 'stats', containerId: WEB.id });
   });
 
+  it('task bodies carry PullStartedAt/PullStoppedAt (the first creation) after Limits in every version', async () => {
+    const p = plane();
+    const calls = { v2: ['/v2/metadata', WEB] as const, v3: [`/v3/${p.endpoint(WEB)}/task`, OUTSIDER] as const, v4: [`/v4/${p.endpoint(WEB)}/task`, OUTSIDER] as const };
+    const first = [WEB.created, WORKER.created].sort()[0];
+    for (const [v, [url, from]] of Object.entries(calls)) {
+      const t = JSON.parse((await p.call(url, from)).body) as Record<string, unknown>;
+      const keys = Object.keys(t);
+      expect(t.PullStartedAt, v).toBe(first);
+      expect(t.PullStoppedAt, v).toBe(first);
+      expect(t, v).not.toHaveProperty('ExecutionStoppedAt');
+      // The zone ID is v4's last key; v2 and v3 have no such field.
+      if (v === 'v4') expect([keys.at(-1), t.AvailabilityZoneID]).toEqual(['AvailabilityZoneID', 'euw1-az1']);
+      else expect(t, v).not.toHaveProperty('AvailabilityZoneID');
+      expect(keys.slice(keys.indexOf('KnownStatus') + 1, keys.indexOf('AvailabilityZone') + 1), v).toEqual(
+        [...(v === 'v4' ? [] : ['Containers']), 'PullStartedAt', 'PullStoppedAt', 'AvailabilityZone'],
+      );
+    }
+  });
+
+  it('a bridge container on a dual-stack network: its IPv6 address in v4 only (the v3 handler never copies it)', async () => {
+    const dual = rec({ id: '9'.repeat(64), name: 'dual', ip: '169.254.170.140' });
+    dual.networks[0]!.ipv6 = 'fd00:ec5::8';
+    const p = plane({ records: [dual] });
+    const v4 = JSON.parse((await p.call(`/v4/${p.endpoint(dual)}`)).body);
+    const v3 = JSON.parse((await p.call(`/v3/${p.endpoint(dual)}`)).body);
+    expect(v4.Networks).toEqual([{ NetworkMode: 'ecs-endpoints', IPv4Addresses: ['169.254.170.140'], IPv6Addresses: ['fd00:ec5::8'] }]);
+    expect(v3.Networks).toEqual([{ NetworkMode: 'ecs-endpoints', IPv4Addresses: ['169.254.170.140'] }]);
+  });
+
   it('a container that is not running has no stats: 500 in v4, 400 in v3', async () => {
     const p = plane();
     const e = p.endpoint(SOLO);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../../../src/tasks/model.ts';
+import { zoneIdFor } from '../../../src/tasks/zones.ts';
 import type { ContainerRecord, IdAllocator } from '../../../src/tasks/types.ts';
 
 const NET = 'ecs-endpoints';
@@ -53,5 +54,42 @@ describe('task model', () => {
     const b = rec({ name: 'b', onNet: true, labels: { 'ecs-endpoints.task': 't' } });
     expect(buildModel([a, b], settings, ids, 1).tasks[0]!.knownStatus).toBe('RUNNING');
     expect(buildModel([a], settings, ids, 1).tasks[0]!).toMatchObject({ knownStatus: 'STOPPED', desiredStatus: 'STOPPED', family: 't' });
+  });
+
+  it('pull window: the first container\'s creation, by time and not by text (Go trims fraction zeros)', () => {
+    const t = { 'ecs-endpoints.task': 'pull' };
+    // As text "…:11.6Z" > "…:11.639Z" > "…:11Z"; as times "…:11Z" is first.
+    const a = rec({ name: 'a', onNet: true, labels: t, created: '2026-03-04T09:58:11.6Z' });
+    const b = rec({ name: 'b', onNet: true, labels: t, created: '2026-03-04T09:58:11.639Z' });
+    const c = rec({ name: 'c', onNet: true, labels: t, created: '2026-03-04T09:58:11Z' });
+    const task = buildModel([a, b, c], settings, ids, 1).tasks[0]!;
+    expect(task).toMatchObject({ pullStartedAt: '2026-03-04T09:58:11Z', pullStoppedAt: '2026-03-04T09:58:11Z' });
+    expect(task.containers.map((x) => x.ecsName)).toEqual(['c', 'a', 'b']);
+    expect(task.executionStoppedAt).toBeUndefined();
+  });
+
+  it('ExecutionStoppedAt: the first stop, once the task is stopped, never while it runs', () => {
+    const t = { 'ecs-endpoints.task': 'done' };
+    const a = rec({ name: 'a', onNet: true, labels: t, state: 'exited', exitCode: 0, finishedAt: '2026-03-04T10:00:05.5Z' });
+    const b = rec({ name: 'b', onNet: true, labels: t, state: 'exited', exitCode: 1, finishedAt: '2026-03-04T10:00:05Z' });
+    const running = rec({ name: 'r', onNet: true, labels: t });
+    expect(buildModel([a, b], settings, ids, 1).tasks[0]!.executionStoppedAt).toBe('2026-03-04T10:00:05Z');
+    expect(buildModel([a, b, running], settings, ids, 1).tasks[0]!.executionStoppedAt).toBeUndefined();
+  });
+
+  it('AvailabilityZoneID: the EC2 agent\'s zone ID shape for the zone, a label or preset to set it, none off EC2', () => {
+    expect(['us-east-1a', 'us-west-2b', 'eu-west-1c', 'eu-central-1a', 'ap-southeast-2a', 'ap-northeast-1d', 'ap-south-1a', 'sa-east-1a', 'us-gov-west-1a', 'cn-northwest-1b'].map(zoneIdFor)).toEqual(
+      ['use1-az1', 'usw2-az2', 'euw1-az3', 'euc1-az1', 'apse2-az1', 'apne1-az4', 'aps1-az1', 'sae1-az1', 'usgw1-az1', 'cnnw1-az2'],
+    );
+    // Local Zones and anything not shaped like a zone name: no guess.
+    expect(['us-west-2-lax-1a', 'eu-west-1', 'somewhere'].map(zoneIdFor)).toEqual([undefined, undefined, undefined]);
+    const task = (labels: Record<string, string>) => buildModel([rec({ name: 'z', onNet: true, labels })], settings, ids, 1).tasks[0]!;
+    expect(task({})).toMatchObject({ availabilityZone: 'eu-west-1a', availabilityZoneId: 'euw1-az1' });
+    expect(task({ 'ecs-endpoints.availability-zone': 'eu-west-1b' })).toMatchObject({ availabilityZone: 'eu-west-1b', availabilityZoneId: 'euw1-az2' });
+    expect(task({ 'ecs-endpoints.availability-zone-id': 'euw1-az3' })).toMatchObject({ availabilityZone: 'eu-west-1a', availabilityZoneId: 'euw1-az3' });
+    expect(task({ 'ecs-endpoints.launch-type': 'FARGATE' }).availabilityZoneId).toBeUndefined();
+    expect(task({ 'ecs-endpoints.launch-type': 'EXTERNAL' }).availabilityZoneId).toBeUndefined();
+    const preset = buildModel([rec({ name: 'p', onNet: true })], settings, ids, 1, { overridesFor: () => ({ availabilityZone: 'eu-west-1c', availabilityZoneId: 'euw1-az9' }) }).tasks[0]!;
+    expect(preset).toMatchObject({ availabilityZone: 'eu-west-1c', availabilityZoneId: 'euw1-az9' });
   });
 });

@@ -1,0 +1,28 @@
+import type { ContainerRecord, Task } from './types.ts';
+
+/**
+ * A Go RFC3339Nano UTC time that sorts as text: Go trims the fraction's trailing zeros, so
+ * "…:11Z" < "…:11.5Z" and "…:11.6Z" < "…:11.639Z" only once every fraction has nine digits.
+ */
+export function timeKey(t: string): string {
+  return t.replace(/(?:\.(\d{1,9}))?Z$/, (_, f: string | undefined) => `.${(f ?? '').padEnd(9, '0')}Z`);
+}
+
+export const compareTimes = (a: string, b: string): number => (timeKey(a) < timeKey(b) ? -1 : timeKey(a) > timeKey(b) ? 1 : 0);
+
+/**
+ * The agent sets PullStartedAt when the task's first image pull starts and PullStoppedAt when each
+ * pull ends, and omits both when nothing was pulled. This product does not pull (yet: the task
+ * definition runner will, with real times), so the window is the first container's creation, when
+ * its image was there. ExecutionStoppedAt: the first stop of a stopped task (every container is
+ * essential here).
+ */
+export function taskTimes(sorted: { record: ContainerRecord }[], knownStatus: Task['knownStatus']): Pick<Task, 'pullStartedAt' | 'pullStoppedAt' | 'executionStoppedAt'> {
+  const created = sorted[0]?.record.created || undefined;
+  const finished = sorted.map((m) => m.record.finishedAt).filter((t): t is string => !!t).sort(compareTimes)[0];
+  return {
+    pullStartedAt: created,
+    pullStoppedAt: created,
+    executionStoppedAt: knownStatus === 'STOPPED' ? finished : undefined,
+  };
+}
