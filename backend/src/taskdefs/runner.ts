@@ -4,6 +4,7 @@ import type { RunTaskInput, TaskRunView, TaskValidationView } from '@ecs-endpoin
 import type { TaskDocker } from '../docker/task-containers.ts';
 import { dockerMessage } from '../docker/task-containers.ts';
 import { log } from '../log.ts';
+import { PULL_STARTED_LABEL, PULL_STOPPED_LABEL } from '../tasks/times.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 import { parseTaskDefinition, startOrder, TaskDefError } from './parse.ts';
 import { buildPlan, type PlanSettings, type TaskPlan } from './plan.ts';
@@ -228,7 +229,8 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
   private async launch(run: RunRecord, plan: TaskPlan, secretsSource: string, overrides: Record<string, string> | undefined): Promise<void> {
     try {
       const pause = plan.pause ? await this.deps.pause() : undefined;
-      await this.pullImages(run, [...new Set([...(pause ? [pause.image] : []), ...plan.containers.map((c) => c.image)])]);
+      const pulled = await this.pullImages(run, [...new Set([...(pause ? [pause.image] : []), ...plan.containers.map((c) => c.image)])]);
+      const pullLabels: Record<string, string> = pulled ? { [PULL_STARTED_LABEL]: pulled.startedAt, [PULL_STOPPED_LABEL]: pulled.stoppedAt } : {};
       const secrets = await resolveSecrets(
         plan.containers.flatMap((c) => c.secrets.map((s) => ({ container: c.name, ...s }))),
         { credentials: () => this.deps.credentials(secretsSource), region: this.deps.settings.region, overrides },
@@ -243,7 +245,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
         const c = run.containers.find((x) => x.name === pc.name)!;
         const values = secrets.get(pc.name) ?? {};
         const env = [...(pc.create.Env ?? []), ...Object.entries(values).map(([k, v]) => `${k}=${v}`)];
-        c.dockerId = await this.deps.docker.create({ ...pc.create, Env: env });
+        c.dockerId = await this.deps.docker.create({ ...pc.create, Env: env, Labels: { ...pc.create.Labels, ...pullLabels } });
         c.status = 'CREATED';
         this.save(run);
       }
@@ -260,9 +262,12 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     }
   }
 
-  private async pullImages(run: RunRecord, images: string[]): Promise<void> {
+  /** Pulls the images not here yet; when any was pulled, the window the metadata's PullStartedAt/PullStoppedAt show. */
+  private async pullImages(run: RunRecord, images: string[]): Promise<{ startedAt: string; stoppedAt: string } | undefined> {
+    let startedAt: string | undefined;
     for (const image of images) {
       if (await this.deps.docker.imagePresent(image)) continue;
+      startedAt ??= new Date().toISOString();
       const waiting = run.containers.filter((c) => c.image === image);
       for (const c of waiting) {
         c.status = 'PULLING';
@@ -279,6 +284,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       }
       this.save(run);
     }
+    return startedAt ? { startedAt, stoppedAt: new Date().toISOString() } : undefined;
   }
 
   /** Dependents before their dependencies (each after those that depend on it), each with its stopTimeout; then the pause container. */

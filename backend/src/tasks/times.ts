@@ -1,5 +1,9 @@
 import type { ContainerRecord, Task } from './types.ts';
 
+/** Set by the task-definition runner on its containers when it pulled images for the run. */
+export const PULL_STARTED_LABEL = 'ecs-endpoints.pull-started-at';
+export const PULL_STOPPED_LABEL = 'ecs-endpoints.pull-stopped-at';
+
 /**
  * A Go RFC3339Nano UTC time that sorts as text: Go trims the fraction's trailing zeros, so
  * "…:11Z" < "…:11.5Z" and "…:11.6Z" < "…:11.639Z" only once every fraction has nine digits.
@@ -19,10 +23,12 @@ export const compareTimes = (a: string, b: string): number => (timeKey(a) < time
  */
 export function taskTimes(sorted: { record: ContainerRecord }[], knownStatus: Task['knownStatus']): Pick<Task, 'pullStartedAt' | 'pullStoppedAt' | 'executionStoppedAt'> {
   const created = sorted[0]?.record.created || undefined;
+  // A task-definition run that pulled says when (labels set by the runner when it created the containers).
+  const pulled = sorted.map((m) => m.record.labels).find((l) => l[PULL_STARTED_LABEL] && l[PULL_STOPPED_LABEL]);
   const finished = sorted.map((m) => m.record.finishedAt).filter((t): t is string => !!t).sort(compareTimes)[0];
   return {
-    pullStartedAt: created,
-    pullStoppedAt: created,
+    pullStartedAt: pulled?.[PULL_STARTED_LABEL] ?? created,
+    pullStoppedAt: pulled?.[PULL_STOPPED_LABEL] ?? created,
     executionStoppedAt: knownStatus === 'STOPPED' ? finished : undefined,
   };
 }

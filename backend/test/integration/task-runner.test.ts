@@ -13,7 +13,8 @@ import { startControlServer, type ControlServer } from '../../src/control/index.
 import { captureLogs, setLogLevel } from '../../src/log.ts';
 import { controlClient, type ControlClient } from '../../../e2e/support/control-client.ts';
 import { eventually, startTestBackend, type TestBackend } from '../support/backend.ts';
-import { BUSYBOX, docker, exec } from '../support/docker.ts';
+import { BUSYBOX, docker, exec, uniqueName } from '../support/docker.ts';
+import { startRegistryStub } from '../support/registry-stub.ts';
 import { startSecretsStub, type SecretsStub } from '../support/secrets-stub.ts';
 import { startStsStub, type StsStub } from '../support/sts-stub.ts';
 
@@ -219,6 +220,30 @@ describe('a bridge task definition', () => {
     expect(stopped.stoppedReason).toContain('Essential container in task exited (api, exit code 3)');
     expect(container(stopped, 'api').exitCode).toBe(3);
     expect((await docker.getContainer(container(stopped, 'helper').dockerId!).inspect()).State.Running).toBe(false);
+  }, 90_000);
+});
+
+describe('an image that is not here', () => {
+  it('is pulled (from a local registry stand-in) before the task starts, and the metadata shows the pull window', async () => {
+    const repo = uniqueName('pulled').toLowerCase();
+    const registry = await startRegistryStub(BUSYBOX, `ecs-test/${repo}`);
+    const image = `${registry.host}/ecs-test/${repo}:latest`;
+    try {
+      const t0 = await run({ taskDefinition: { family: 'pulled', networkMode: 'bridge', containerDefinitions: [{ name: 'app', image, command: ['sleep', '3600'], stopTimeout: 2 }] }, baseSource: 'fake' });
+      const t = await until(t0.id, (x) => x.lastStatus === 'RUNNING' || x.lastStatus === 'STOPPED', 'pulled task RUNNING');
+      expect(t.lastStatus, t.stoppedReason).toBe('RUNNING');
+      expect(registry.pulls).toBeGreaterThan(0);
+      const r = await exec(container(t, 'app').dockerId!, ['sh', '-c', 'wget -q -O- $ECS_CONTAINER_METADATA_URI_V4/task']);
+      const md = JSON.parse(r.stdout) as J;
+      const created = Date.parse((md.Containers as J[])[0]!.CreatedAt as string);
+      expect(Date.parse(md.PullStartedAt as string)).toBeLessThanOrEqual(Date.parse(md.PullStoppedAt as string));
+      expect(Date.parse(md.PullStoppedAt as string)).toBeLessThanOrEqual(created);
+      expect(md.PullStartedAt).not.toBe(md.PullStoppedAt);
+    } finally {
+      for (const id of runs.splice(0)) await api.call('DELETE', `/api/tasks/${id}`);
+      await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+      await registry.close();
+    }
   }, 90_000);
 });
 
