@@ -23,7 +23,7 @@ function saved(image: string): Promise<Map<string, Buffer>> {
     const x = extract();
     x.on('entry', (h, body, next) => {
       const chunks: Buffer[] = [];
-      body.on('data', (c: Buffer) => chunks.push(c));
+      body.on('data', (c: unknown) => chunks.push(c as Buffer));
       body.on('end', () => {
         if (h.type === 'file') files.set(h.name, Buffer.concat(chunks));
         next();
