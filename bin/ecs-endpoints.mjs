@@ -4,6 +4,7 @@
 // 127.0.0.1:8080 (the standalone default), or --control; the per-run token is read from the UI's
 // page, the way the UI itself gets it. Plain Node (no build step), so it runs from a clone.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { request } from 'node:http';
 
 const USAGE = `Usage:
@@ -124,6 +125,25 @@ function readDefinition(file) {
   }
 }
 
+/** Local environment files (paths, not S3 ARNs) read here, next to the definition: the backend may not see this machine's files. */
+function localEnvFiles(definition, file) {
+  const td = definition?.taskDefinition ?? definition;
+  const base = file === '-' ? process.cwd() : dirname(resolve(file));
+  const out = {};
+  for (const c of td?.containerDefinitions ?? []) {
+    for (const f of c?.environmentFiles ?? []) {
+      const value = f?.value;
+      if (typeof value !== 'string' || value.startsWith('arn:') || value in out) continue;
+      try {
+        out[value] = readFileSync(resolve(base, value), 'utf8');
+      } catch (err) {
+        throw new CliError(`Cannot read the environment file ${value} of container ${c.name} (looked in ${base}): ${err.code ?? err.message}.`);
+      }
+    }
+  }
+  return out;
+}
+
 const line = (s) => process.stdout.write(`${s}\n`);
 
 /** Follow the task, printing each change; resolves with the exit code the command should have. */
@@ -166,7 +186,14 @@ async function main(argv) {
     return command || args.help ? 0 : 2;
   }
   if (command === 'run-task') {
-    const body = { taskDefinition: readDefinition(args.taskDefinition), ...(args.baseSource ? { baseSource: args.baseSource } : {}), ...(Object.keys(args.secrets).length ? { secretOverrides: args.secrets } : {}) };
+    const taskDefinition = readDefinition(args.taskDefinition);
+    const files = localEnvFiles(taskDefinition, args.taskDefinition);
+    const body = {
+      taskDefinition,
+      ...(args.baseSource ? { baseSource: args.baseSource } : {}),
+      ...(Object.keys(args.secrets).length ? { secretOverrides: args.secrets } : {}),
+      ...(Object.keys(files).length ? { environmentFileContents: files } : {}),
+    };
     const conn = await connect(args.control);
     const t = await api(conn, 'POST', '/api/tasks', body);
     line(`task ${t.id} (${t.family}:${t.revision}, ${t.networkMode}) started`);

@@ -23,6 +23,8 @@ export const RunTaskSchema = z.strictObject({
   baseSource: z.string().min(1).optional(),
   /** Secrets by name or valueFrom, for offline work: used instead of Secrets Manager / SSM. Never stored. */
   secretOverrides: z.record(z.string(), z.string()).optional(),
+  /** Texts of local environment files, by the definition's `value` (the ecs-endpoints command reads them). Never stored. */
+  environmentFileContents: z.record(z.string(), z.string().max(65536)).optional(),
 });
 export type RunTaskInput = z.infer<typeof RunTaskSchema>;
 

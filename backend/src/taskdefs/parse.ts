@@ -17,7 +17,8 @@ const ContainerDefinition = z.looseObject({
   command: z.array(z.string()).optional(),
   entryPoint: z.array(z.string()).optional(),
   environment: z.array(KeyValue).optional(),
-  environmentFiles: z.array(z.object({ value: z.string().min(1), type: z.literal('s3') })).optional(),
+  // ECS knows only type s3 (an object ARN); locally a path to a file is accepted too.
+  environmentFiles: z.array(z.object({ value: z.string().min(1), type: z.literal('s3').optional() })).optional(),
   secrets: z.array(z.object({ name: z.string().min(1), valueFrom: z.string().min(1) })).optional(),
   portMappings: z
     .array(z.looseObject({ containerPort: z.number().int().min(0).max(65535).optional(), hostPort: z.number().int().min(0).max(65535).optional(), protocol: z.enum(['tcp', 'udp']).optional(), name: z.string().optional() }))

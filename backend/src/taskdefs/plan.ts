@@ -44,6 +44,10 @@ export interface PlannedContainer {
   hasHealthCheck: boolean;
   /** Secret names and where they come from; their values are added to Env only when creating. */
   secrets: { name: string; valueFrom: string }[];
+  /** Environment files (S3 ARNs or local paths), read only when creating. */
+  environmentFiles: string[];
+  /** Names the definition's `environment` sets: they win over environment files. */
+  environmentNames: string[];
   create: CreateSpec;
 }
 
@@ -223,6 +227,8 @@ function planContainer(c: ContainerDef, x: ContainerContext): PlannedContainer {
     stopTimeout,
     hasHealthCheck: Boolean(c.healthCheck),
     secrets: c.secrets ?? [],
+    environmentFiles: (c.environmentFiles ?? []).map((f) => f.value),
+    environmentNames: Object.keys(env),
     create,
   };
 }

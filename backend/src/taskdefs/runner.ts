@@ -10,6 +10,7 @@ import { parseTaskDefinition, startOrder, TaskDefError } from './parse.ts';
 import { buildPlan, type PlanSettings, type TaskPlan } from './plan.ts';
 import { nextStep, type Step } from './reconcile.ts';
 import { RunStore, runView, type RunContainerRecord, type RunRecord } from './runs.ts';
+import { resolveEnvironmentFiles } from './env-files.ts';
 import { resolveSecrets, SecretError, type SecretCredentials } from './secrets.ts';
 
 export interface RunnerDeps {
@@ -117,7 +118,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     };
     this.save(run);
     this.busy.add(run.id);
-    void this.launch(run, plan, secretsSource, input.secretOverrides)
+    void this.launch(run, plan, secretsSource, input)
       .catch((err: unknown) => log.error('task run failed', { task: run.id, error: (err as Error).message }))
       .finally(() => {
         this.busy.delete(run.id);
@@ -226,15 +227,17 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     this.timers.set(run.id, t);
   }
 
-  private async launch(run: RunRecord, plan: TaskPlan, secretsSource: string, overrides: Record<string, string> | undefined): Promise<void> {
+  private async launch(run: RunRecord, plan: TaskPlan, secretsSource: string, input: RunTaskInput): Promise<void> {
     try {
       const pause = plan.pause ? await this.deps.pause() : undefined;
       const pulled = await this.pullImages(run, [...new Set([...(pause ? [pause.image] : []), ...plan.containers.map((c) => c.image)])]);
       const pullLabels: Record<string, string> = pulled ? { [PULL_STARTED_LABEL]: pulled.startedAt, [PULL_STOPPED_LABEL]: pulled.stoppedAt } : {};
-      const secrets = await resolveSecrets(
-        plan.containers.flatMap((c) => c.secrets.map((s) => ({ container: c.name, ...s }))),
-        { credentials: () => this.deps.credentials(secretsSource), region: this.deps.settings.region, overrides },
-      );
+      // The execution role's credentials, fetched once for secrets and environment files alike.
+      let execCreds: Promise<SecretCredentials | null> | undefined;
+      const credentials = () => (execCreds ??= this.deps.credentials(secretsSource));
+      const region = this.deps.settings.region;
+      const secrets = await resolveSecrets(plan.containers.flatMap((c) => c.secrets.map((s) => ({ container: c.name, ...s }))), { credentials, region, overrides: input.secretOverrides });
+      const fileVars = await resolveEnvironmentFiles(plan.containers.flatMap((c) => c.environmentFiles.map((value) => ({ container: c.name, value }))), { credentials, region, contents: input.environmentFileContents });
       if (plan.pause && pause) {
         const spec = { ...plan.pause, Image: pause.image, ...(pause.entrypoint ? { Entrypoint: pause.entrypoint, Cmd: [] } : {}) };
         run.pauseId = await this.deps.docker.create(spec);
@@ -244,7 +247,8 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       for (const pc of plan.containers) {
         const c = run.containers.find((x) => x.name === pc.name)!;
         const values = secrets.get(pc.name) ?? {};
-        const env = [...(pc.create.Env ?? []), ...Object.entries(values).map(([k, v]) => `${k}=${v}`)];
+        const fromFiles = Object.entries(fileVars.get(pc.name) ?? {}).filter(([k]) => !pc.environmentNames.includes(k));
+        const env = [...fromFiles.map(([k, v]) => `${k}=${v}`), ...(pc.create.Env ?? []), ...Object.entries(values).map(([k, v]) => `${k}=${v}`)];
         c.dockerId = await this.deps.docker.create({ ...pc.create, Env: env, Labels: { ...pc.create.Labels, ...pullLabels } });
         c.status = 'CREATED';
         this.save(run);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../src/control/index.ts';
-import { startTestBackend, type TestBackend } from '../support/backend.ts';
+import { eventually, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { BUSYBOX, docker } from '../support/docker.ts';
 
 const CLI = fileURLToPath(new URL('../../../bin/ecs-endpoints.mjs', import.meta.url));
@@ -70,11 +70,16 @@ describe('ecs-endpoints run-task --wait', () => {
     expect(r.stderr).toContain('containerDefinitions[0].dependsOn[0].containerName: there is no container "nope"');
 
     const file = join(dir, 'long.json');
-    writeFileSync(file, JSON.stringify({ family: 'cli-long', networkMode: 'bridge', containerDefinitions: [{ name: 'svc', image: BUSYBOX, command: ['sleep', '3600'], stopTimeout: 2 }] }));
+    // A local environment file next to the definition: the command reads it and hands it over.
+    writeFileSync(join(dir, 'svc.env'), '# local\nGREETING=hello from a local env file\n');
+    writeFileSync(file, JSON.stringify({ family: 'cli-long', networkMode: 'bridge', containerDefinitions: [{ name: 'svc', image: BUSYBOX, command: ['sleep', '3600'], stopTimeout: 2, environmentFiles: [{ value: './svc.env', type: 's3' }] }] }));
     const started = await cli(['run-task', '--task-definition', file, '--base-source', 'fake']);
     expect(started.code).toBe(0);
     const id = /^task ([0-9a-f]{32})/m.exec(started.stdout)![1]!;
     expect((await cli(['list-tasks'])).stdout).toMatch(new RegExp(`^${id}  cli-long:1  (PROVISIONING|PENDING|RUNNING)`, 'm'));
+    await eventually(() => tb.backend.tasks.get(id).containers[0]!.dockerId, 30_000, 'the container created');
+    const env = (await docker.getContainer(tb.backend.tasks.get(id).containers[0]!.dockerId!).inspect()).Config.Env;
+    expect(env).toContain('GREETING=hello from a local env file');
     const stopped = await cli(['stop-task', id]);
     expect(stopped.stdout.trim()).toBe(`task ${id} STOPPED: Task stopped by user`);
   }, 90_000);

@@ -22,6 +22,7 @@ const TASK_ROLE = 'arn:aws:iam::111122223333:role/orders-task';
 const EXEC_ROLE = 'arn:aws:iam::111122223333:role/orders-execution';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/db-AbCdEf';
 const SECRET_VALUE = 'pa55-w0rd-that-must-not-leak-7f3a';
+const ENV_FILE_ARN = 'arn:aws:s3:::orders-config/web.env';
 
 let tb: TestBackend;
 let cs: ControlServer;
@@ -55,6 +56,8 @@ function awsvpcTask(family: string): J {
           healthCheck: { command: ['CMD-SHELL', 'wget -q -O /dev/null http://localhost:8080/'], interval: 1, timeout: 2, retries: 3 },
           dependsOn: [{ containerName: 'init', condition: 'SUCCESS' }],
           secrets: [{ name: 'DB_PASSWORD', valueFrom: SECRET_ARN }],
+          environment: [{ name: 'PORT', value: '8080' }],
+          environmentFiles: [{ value: ENV_FILE_ARN, type: 's3' }],
           memory: 128,
           cpu: 256,
           stopTimeout: 2,
@@ -91,8 +94,9 @@ function container(t: TaskRunView, name: string) {
 
 beforeAll(async () => {
   sts = await startStsStub();
-  secrets = await startSecretsStub({ [SECRET_ARN]: SECRET_VALUE });
+  secrets = await startSecretsStub({ [SECRET_ARN]: SECRET_VALUE }, {}, { 'orders-config/web.env': '# from S3\nFEATURE_FLAG=on\nPORT=1111\n' });
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url;
+  process.env.AWS_ENDPOINT_URL_S3 = secrets.url;
   setLogLevel('debug');
   restoreLogs = captureLogs(logs);
   tb = await startTestBackend({ ECS_ENDPOINTS_STS_ENDPOINT: sts.url, ECS_ENDPOINTS_PAUSE_IMAGE: 'ecs-endpoints-test/pause:latest', ECS_ENDPOINTS_REGION: 'us-east-1' });
@@ -171,6 +175,11 @@ describe('an awsvpc task definition', () => {
   it('gives the secret to the container, fetched with the execution role, and shows it nowhere else', async () => {
     const env = await exec(container(t, 'web').dockerId!, ['env']);
     expect(env.stdout).toContain(`DB_PASSWORD=${SECRET_VALUE}`);
+    // The environment file from S3, fetched with the execution role; the definition's environment wins.
+    expect(env.stdout).toContain('FEATURE_FLAG=on');
+    expect(env.stdout).toContain('PORT=8080');
+    expect(env.stdout).not.toContain('PORT=1111');
+    expect(secrets.calls.find((c) => c.target === 's3.GetObject')).toMatchObject({ id: 'orders-config/web.env', accessKeyId: expect.stringMatching(/^ASIA/) });
     const call = secrets.calls.find((c) => c.id === SECRET_ARN)!;
     const execRole = sts.calls.find((c) => c.action === 'AssumeRole' && c.params.RoleArn === EXEC_ROLE);
     expect(execRole).toBeDefined();

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for Secrets Manager (GetSecretValue) and SSM Parameter Store (GetParameter),
- * both JSON 1.1 protocols on one port, reached through AWS_ENDPOINT_URL_SECRETS_MANAGER and
- * AWS_ENDPOINT_URL_SSM. Records which access key asked for what.
+ * both JSON 1.1 protocols on one port, and S3's GetObject (path-style), reached through
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SSM and AWS_ENDPOINT_URL_S3. Records which
+ * access key asked for what.
  */
 export interface SecretsStub {
   url: string;
@@ -12,13 +13,21 @@ export interface SecretsStub {
   close(): Promise<void>;
 }
 
-export async function startSecretsStub(secrets: Record<string, string>, parameters: Record<string, string> = {}): Promise<SecretsStub> {
+export async function startSecretsStub(secrets: Record<string, string>, parameters: Record<string, string> = {}, objects: Record<string, string> = {}): Promise<SecretsStub> {
   const calls: SecretsStub['calls'] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
+      // S3 GetObject, path-style: GET /<bucket>/<key>.
+      if (req.method === 'GET' && !target) {
+        const id = decodeURIComponent((req.url ?? '').split('?')[0]!.slice(1));
+        calls.push({ target: 's3.GetObject', id, accessKeyId: /Credential=([A-Z0-9]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] });
+        const body = objects[id];
+        res.writeHead(body === undefined ? 404 : 200, { 'Content-Type': body === undefined ? 'application/xml' : 'text/plain' });
+        return res.end(body ?? '<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+      }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string; Name?: string };
       const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
       const send = (status: number, doc: unknown) => {

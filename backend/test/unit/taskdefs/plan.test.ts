@@ -119,3 +119,17 @@ describe('the next step of a run', () => {
     expect(nextStep(r, (id) => (id === 'web' ? rec('exited', { exitCode: 137 }) : look(id)), 0)).toMatchObject({ kind: 'stop', code: 'EssentialContainerExited', reason: 'Essential container in task exited (web, exit code 137)' });
   });
 });
+
+describe('environment files', () => {
+  it('are read as the agent reads them: VAR=VALUE, comments and blank lines skipped', async () => {
+    const { parseEnvFile, resolveEnvironmentFiles } = await import('../../../src/taskdefs/env-files.ts');
+    expect(parseEnvFile('# c\n\nA=1\nB = 2\nC=x=y\nnot a pair\n')).toEqual({ A: '1', 'B ': ' 2', C: 'x=y' });
+    const vars = await resolveEnvironmentFiles(
+      [{ container: 'web', value: './a.env' }, { container: 'web', value: './b.env' }],
+      { credentials: async () => null, region: 'us-east-1', contents: { './a.env': 'X=first\n', './b.env': 'X=second\nY=2\n' } },
+    );
+    expect(vars.get('web')).toEqual({ X: 'first', Y: '2' });
+    await expect(resolveEnvironmentFiles([{ container: 'web', value: 'arn:aws:s3:::b/k.env' }], { credentials: async () => null, region: 'us-east-1' })).rejects.toThrow(/need AWS credentials/);
+    await expect(resolveEnvironmentFiles([{ container: 'web', value: 'rel.env' }], { credentials: async () => null, region: 'us-east-1' })).rejects.toThrow(/neither an S3 object ARN nor a file this backend can read/);
+  });
+});
