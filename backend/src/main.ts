@@ -15,10 +15,12 @@ import { NetworkKeeper } from './docker/network-keeper.ts';
 import { ManagedNetwork } from './docker/network.ts';
 import { recreateWithEcsEnvironment } from './docker/recreate.ts';
 import { StatsCache } from './docker/stats.ts';
-import { CredentialBroker } from './credentials/broker.ts';
+import { CredentialBroker, awsFilePaths } from './credentials/broker.ts';
 import { effectiveSource, type EffectiveSourceInputs } from './credentials/effective.ts';
 import { SourceRegistry } from './credentials/registry.ts';
 import { SourcesService } from './credentials/sources-service.ts';
+import { SsoSignIn } from './credentials/sso/sign-in.ts';
+import { SsoTokenStore } from './credentials/sso/token-store.ts';
 import { EcsChoices } from './ecs-mode/choices.ts';
 import { EcsModeService } from './ecs-mode/service.ts';
 import { callerPolicy } from './endpoints/access.ts';
@@ -51,9 +53,18 @@ type Status = () => void;
 /** State files and credentials: sources, the broker, assignments, presets, ids, ECS mode choices. */
 function stateAndCredentials(config: Config, opts: BackendOptions) {
   const sources = new SourceRegistry({ stateDir: config.stateDir, defaultSpec: config.defaultSource });
-  const broker = new CredentialBroker({ registry: sources, region: config.region, stsEndpoint: config.stsEndpoint, awsConfigDir: config.awsConfigDir, timeoutMs: config.stsTimeoutMs, ...opts.broker });
+  // Signing in from the dashboard reads the same files as the broker, whose profile sources use its tokens.
+  const ssoTokens = new SsoTokenStore(config.stateDir);
+  const ssoSignIn = new SsoSignIn({ store: ssoTokens, awsFiles: awsFilePaths(config.awsConfigDir), timeoutMs: config.stsTimeoutMs });
+  const broker = new CredentialBroker({
+    registry: sources, region: config.region, stsEndpoint: config.stsEndpoint, awsConfigDir: config.awsConfigDir, timeoutMs: config.stsTimeoutMs,
+    ssoRoleToken: (profile) => ssoSignIn.roleToken(profile),
+    ...opts.broker,
+  });
   const assignments = new Assignments(config.stateDir);
   return {
+    ssoTokens,
+    ssoSignIn,
     ids: new PersistentIds(config.stateDir),
     assignments,
     choices: new EcsChoices(config.stateDir),
@@ -258,6 +269,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
         ['state-sources', () => s.sources.problems],
         ['state-ecs-mode', () => s.choices.problems],
         ['state-ids', () => s.ids.problems],
+        ['state-sso-tokens', () => s.ssoTokens.problems],
       ],
       presets: () => presetProblems(s.presets, (spec) => s.sources.resolveSpec(spec), d.index.all()),
     }),
@@ -284,6 +296,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       // Bound before the first request, so the id-less forms answer containers already running.
       await d.guard.sync();
       await hostAws?.resume();
+      s.ssoSignIn.resume();
       try {
         servers = await listenAll(servers$(), config.address);
       } catch (err) {
@@ -303,6 +316,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
     async stop(b: { listening: boolean }) {
       await d.guard.stop();
       await hostAws?.stop();
+      s.ssoSignIn.stop();
       d.index.stop();
       d.stats.stop();
       await closeAll(servers);

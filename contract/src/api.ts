@@ -13,6 +13,7 @@ export const API = {
   sourceTest: (id: string) => `/api/sources/${encodeURIComponent(id)}/test`,
   profiles: '/api/profiles',
   profileDetails: '/api/profiles/details',
+  profileSignIn: (name: string) => `/api/profiles/${encodeURIComponent(name)}/sign-in`,
   hostAws: '/api/host/aws',
   requests: '/api/requests',
   events: '/api/events',

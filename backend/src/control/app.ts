@@ -7,6 +7,7 @@ import { LiveHub, type LiveOptions } from './live.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { miscRoutes } from './routes/misc.ts';
 import { presetRoutes } from './routes/presets.ts';
+import { profileRoutes } from './routes/profiles.ts';
 import { resourceRouter, useResources } from './routes/router.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { uiRouter } from './ui.ts';
@@ -40,7 +41,7 @@ function apiRouter(b: Backend, live: LiveHub): Router {
   });
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
 
-  useResources(api, [miscRoutes(b, live), containerRoutes(b), sourceRoutes(b), presetRoutes(b)]);
+  useResources(api, [miscRoutes(b, live), profileRoutes(b), containerRoutes(b), sourceRoutes(b), presetRoutes(b)]);
 
   api.use((req, _res, next) => {
     next(new HttpError(404, `There is no control API route ${req.method} /api${req.path}.`, 'See docs/api.md for the routes.'));

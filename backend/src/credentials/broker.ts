@@ -8,7 +8,7 @@ import type { SourceRegistry, SourceRecord } from './registry.ts';
 import { SourceFactory } from './source-factory.ts';
 import { FakeSource } from './sources/fake.ts';
 import { NoneSource } from './sources/none.ts';
-import { HOUR_MS, type CredentialSource } from './sources/source.ts';
+import { HOUR_MS, type CredentialSource, type SourceDeps } from './sources/source.ts';
 import { getCallerIdentity, stsTarget, type StsSettings } from './sts.ts';
 import { CredentialError, type AwsCredentials, type CredentialContext, type CredentialErrorJson } from './types.ts';
 
@@ -36,6 +36,8 @@ export interface CredentialBrokerOptions {
   failureTtlMs?: number;
   /** No refresh sooner than this after the last fetch, however short-lived the credentials (STS protection). Default 30 s. */
   minRefetchIntervalMs?: number;
+  /** The backend's SSO token for a profile (signed in from the dashboard), when newer than the AWS CLI's cache. */
+  ssoRoleToken?: SourceDeps['ssoRoleToken'];
 }
 
 /** What the UI may know about a source's cache: never a secret. */
@@ -93,7 +95,7 @@ export class CredentialBroker {
     this.minValidityMs = opts.minValidityMs ?? 15 * MINUTE_MS;
     this.failureTtlMs = opts.failureTtlMs ?? 2000;
     this.minRefetchIntervalMs = opts.minRefetchIntervalMs ?? 30 * 1000;
-    this.sources = new SourceFactory({ registry: this.registry, sts: this.sts, awsFiles: this.awsFiles, credentials: (id) => this.get(id) });
+    this.sources = new SourceFactory({ registry: this.registry, sts: this.sts, awsFiles: this.awsFiles, credentials: (id) => this.get(id), ...(opts.ssoRoleToken ? { ssoRoleToken: opts.ssoRoleToken } : {}) });
   }
 
   /** The files profiles are read from (for the status page). */

@@ -15,6 +15,8 @@ export interface SourceFactoryOptions {
   awsFiles: { config: string; credentials: string };
   /** A base source's credentials: the broker's `get`, so each link of a chain is cached and shared too. */
   credentials: (sourceId: string) => Promise<AwsCredentials | null>;
+  /** The backend's SSO token for a profile, if it holds a newer one than the AWS CLI's cache. */
+  ssoRoleToken?: SourceDeps['ssoRoleToken'];
 }
 
 /**
@@ -95,6 +97,7 @@ export class SourceFactory {
       awsFiles: this.opts.awsFiles,
       memo,
       baseCredentials: (baseId) => this.baseCredentials(id, baseId),
+      ...(this.opts.ssoRoleToken ? { ssoRoleToken: this.opts.ssoRoleToken } : {}),
     };
   }
 

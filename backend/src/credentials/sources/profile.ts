@@ -1,4 +1,5 @@
 import { createCredentialChain, fromIni, fromSSO } from '@aws-sdk/credential-providers';
+import { roleCredentials } from '../sso/oidc.ts';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
 import type { AwsCredentials } from '../types.ts';
 import { fromSdkIdentity, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
@@ -20,6 +21,13 @@ export class ProfileSource implements CredentialSource {
   ) {}
 
   async resolve({ signal, now }: ResolveOptions): Promise<AwsCredentials> {
+    // Signed in from the dashboard: the backend's token, kept in its state directory (the SDK only
+    // reads ~/.aws/sso/cache, which is the person's).
+    const own = await this.deps.ssoRoleToken?.(this.profile);
+    if (own) {
+      const c = await roleCredentials(own, this.deps.sts.timeoutMs, signal);
+      return fromSdkIdentity(c, now, { accountId: own.accountId });
+    }
     let lastRole: { arn: string; account?: string } | undefined;
     const roleAssumer: RoleAssumer = async (source, params) => {
       const creds = await assumeRole(

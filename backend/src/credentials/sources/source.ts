@@ -1,3 +1,4 @@
+import type { SsoRoleToken } from '../sso/sign-in.ts';
 import type { StsSettings } from '../sts.ts';
 import type { AwsCredentials, CredentialContext } from '../types.ts';
 
@@ -28,6 +29,8 @@ export interface SourceDeps {
   baseCredentials(sourceId: string, signal: AbortSignal): Promise<AwsCredentials | null>;
   /** Scratch space that lives as long as the source's cache entry (cleared on invalidate). */
   memo: Map<string, unknown>;
+  /** The backend's own SSO token for a profile (signed in from the dashboard), when newer than the AWS CLI's. */
+  ssoRoleToken?: (profile: string) => Promise<SsoRoleToken | undefined>;
 }
 
 export const HOUR_MS = 60 * 60 * 1000;
