@@ -21,6 +21,11 @@ export interface Transport {
    * return what it printed: where the person's AWS files are on their machine.
    */
   hostAwsPaths?(): Promise<unknown>;
+  /**
+   * Open a page in the person's browser: on the host through Docker Desktop (`ddClient.host.openExternal`),
+   * in a new tab in a plain browser.
+   */
+  openExternal(url: string): void;
   /** Present inside Docker Desktop: also show an error as a Docker Desktop toast. */
   toastError?(message: string): void;
   /** Which backend this is, for the status chip. */
