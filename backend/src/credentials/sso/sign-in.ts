@@ -146,7 +146,7 @@ export class SsoSignIn extends EventEmitter<{ change: [] }> {
   /**
    * The token to get `profile`'s role credentials with, when the backend holds a valid one that
    * expires later than the AWS CLI's cached token (else the SDK's own path, with that cache). An
-   * expired token that can be renewed is renewed first.
+   * expired token that can be renewed is renewed first; a valid one is used as it is (the timer renews it).
    */
   async roleToken(profile: string): Promise<SsoRoleToken | undefined> {
     let session: SsoSession;
@@ -157,7 +157,8 @@ export class SsoSignIn extends EventEmitter<{ change: [] }> {
     }
     if (!session.accountId || !session.roleName) return undefined;
     let t = this.kept(session);
-    if (t && Date.parse(t.expiresAt) <= this.now() + 60_000 && t.refreshToken) {
+    // Expired with a refresh token (the backend was stopped when its renewal was due, or it failed): renew first.
+    if (t && Date.parse(t.expiresAt) <= this.now() && t.refreshToken) {
       await this.renewal.renewNow(session.key);
       t = this.kept(session);
     }
