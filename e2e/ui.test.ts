@@ -11,9 +11,8 @@
  * Screenshots (light and dark) go to test-results/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,9 +21,8 @@ import { startControlServer, type ControlServer } from '../backend/src/control/i
 import { BUSYBOX, docker, exec, httpFrom, removeAll, runContainer, uniqueName } from '../backend/test/support/docker.ts';
 import { eventually, startTestBackend, type TestBackend } from '../backend/test/support/backend.ts';
 import { controlClient } from './support/control-client.ts';
+import { ROOT, UI_BUILD, ensureUiBuilt } from './support/ui-build.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const UI_BUILD = join(ROOT, 'ui', 'build');
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
 const PAUSE_IMAGE = 'ecs-endpoints-test/pause:latest';
 
@@ -41,28 +39,6 @@ const pageErrors: string[] = [];
 const name = uniqueName('e2e-app');
 /** The id of the container named `name` (changes when it is recreated). */
 let appId: string;
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** Build the UI if there is no build or the sources (UI or contract) are newer than it. */
-function ensureUiBuilt(): void {
-  const index = join(UI_BUILD, 'index.html');
-  const sources = Math.max(
-    newest(join(ROOT, 'ui', 'src')),
-    newest(join(ROOT, 'contract', 'src')),
-    statSync(join(ROOT, 'ui', 'index.html')).mtimeMs,
-    statSync(join(ROOT, 'ui', 'vite.config.ts')).mtimeMs,
-  );
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npm', ['run', 'build', '-w', 'ui'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 async function startControl(listenPort: number): Promise<void> {
   cs = await startControlServer(tb.backend, { control: { kind: 'tcp', host: '127.0.0.1', port: listenPort }, uiDir: UI_BUILD });

@@ -12,6 +12,7 @@ import type { CredentialBroker } from './credentials/broker.ts';
 import type { HostProcessCredentials } from './credentials/host-process.ts';
 import type { SourceRegistry } from './credentials/registry.ts';
 import type { SourcesService } from './credentials/sources-service.ts';
+import type { SsoSignIn } from './credentials/sso/sign-in.ts';
 import type { DataPlane } from './endpoints/data-plane.ts';
 import type { RequestLog } from './endpoints/request-log.ts';
 import type { EcsModeService } from './ecs-mode/service.ts';
@@ -42,6 +43,8 @@ export interface Backend extends EventEmitter<{ model: [TaskModel]; status: [] }
   readonly sources: SourceRegistry;
   readonly sourcesService: SourcesService;
   readonly broker: CredentialBroker;
+  /** Signing in to SSO sessions from the dashboard, and renewing the tokens it obtained. */
+  readonly ssoSignIn: SsoSignIn;
   readonly presets: PresetStore;
   readonly ecsMode: EcsModeService;
   /** Docker Desktop only (the container topology): the person's AWS files read from the host. */

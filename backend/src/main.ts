@@ -16,12 +16,14 @@ import { ManagedNetwork } from './docker/network.ts';
 import { recreateWithEcsEnvironment } from './docker/recreate.ts';
 import { StatsCache } from './docker/stats.ts';
 import { taskDocker } from './docker/task-containers.ts';
-import { CredentialBroker } from './credentials/broker.ts';
+import { CredentialBroker, awsFilePaths } from './credentials/broker.ts';
 import { effectiveSource, type EffectiveSourceInputs } from './credentials/effective.ts';
 import { HostProcessCredentials } from './credentials/host-process.ts';
 import { processRoots } from './credentials/process-chain.ts';
 import { SourceRegistry } from './credentials/registry.ts';
 import { SourcesService } from './credentials/sources-service.ts';
+import { SsoSignIn } from './credentials/sso/sign-in.ts';
+import { SsoTokenStore } from './credentials/sso/token-store.ts';
 import { EcsChoices } from './ecs-mode/choices.ts';
 import { EcsModeService } from './ecs-mode/service.ts';
 import { callerPolicy } from './endpoints/access.ts';
@@ -58,10 +60,20 @@ function stateAndCredentials(config: Config, opts: BackendOptions) {
   const sources = new SourceRegistry({ stateDir: config.stateDir, defaultSpec: config.defaultSource });
   // Docker Desktop: credential_process programs run on the host, through the dashboard.
   const hostProcesses = config.topology === 'container' ? new HostProcessCredentials() : undefined;
-  const broker = new CredentialBroker({ registry: sources, region: config.region, stsEndpoint: config.stsEndpoint, awsConfigDir: config.awsConfigDir, timeoutMs: config.stsTimeoutMs, ...(hostProcesses ? { hostProcesses } : {}), ...opts.broker });
+  // Signing in from the dashboard reads the same files as the broker, whose profile sources use its tokens.
+  const ssoTokens = new SsoTokenStore(config.stateDir);
+  const ssoSignIn = new SsoSignIn({ store: ssoTokens, awsFiles: awsFilePaths(config.awsConfigDir), timeoutMs: config.stsTimeoutMs });
+  const broker = new CredentialBroker({
+    registry: sources, region: config.region, stsEndpoint: config.stsEndpoint, awsConfigDir: config.awsConfigDir, timeoutMs: config.stsTimeoutMs,
+    ...(hostProcesses ? { hostProcesses } : {}),
+    ssoRoleToken: (profile) => ssoSignIn.roleToken(profile),
+    ...opts.broker,
+  });
   hostProcesses?.on('change', () => broker.retryFailed());
   const assignments = new Assignments(config.stateDir);
   return {
+    ssoTokens,
+    ssoSignIn,
     ids: new PersistentIds(config.stateDir),
     assignments,
     choices: new EcsChoices(config.stateDir),
@@ -299,6 +311,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
         ['state-ecs-mode', () => s.choices.problems],
         ['state-ids', () => s.ids.problems],
         ['state-task-runs', () => tasks.problems],
+        ['state-sso-tokens', () => s.ssoTokens.problems],
       ],
       presets: () => presetProblems(s.presets, (spec) => s.sources.resolveSpec(spec), d.index.all()),
     }),
@@ -326,6 +339,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       await d.guard.sync();
       await hostAws?.resume();
       await tasks.resume();
+      s.ssoSignIn.resume();
       try {
         servers = await listenAll(servers$(), config.address);
       } catch (err) {
@@ -346,6 +360,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       await d.guard.stop();
       await hostAws?.stop();
       tasks.dispose();
+      s.ssoSignIn.stop();
       d.index.stop();
       d.stats.stop();
       await closeAll(servers);

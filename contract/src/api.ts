@@ -13,6 +13,7 @@ export const API = {
   sourceTest: (id: string) => `/api/sources/${encodeURIComponent(id)}/test`,
   profiles: '/api/profiles',
   profileDetails: '/api/profiles/details',
+  profileSignIn: (name: string) => `/api/profiles/${encodeURIComponent(name)}/sign-in`,
   hostAws: '/api/host/aws',
   hostAwsProcesses: '/api/host/aws/processes',
   hostAwsProcess: (profile: string) => `/api/host/aws/processes/${encodeURIComponent(profile)}`,

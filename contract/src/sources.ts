@@ -114,6 +114,38 @@ export interface ProfileView {
   validUntil?: string;
   /** Why, for expired, signed-out and broken, and what to do. */
   detail?: string;
+  /** SSO: whose sign-in is in use, the dashboard's (kept and renewed by the backend) or the AWS CLI's token cache. */
+  signedInFrom?: 'dashboard' | 'aws-cli';
+}
+
+/** POST /api/profiles/:name/sign-in: what the person opens and confirms (never the device code or a token). */
+export interface SsoSignInStart {
+  /** The page to open in the host's browser, the code filled in when the service offers it. */
+  verificationUri: string;
+  verificationUriComplete?: string;
+  /** The code the page shows, to compare with the one here. */
+  userCode: string;
+  /** When the sign-in stops waiting for approval (ISO time). */
+  expiresAt: string;
+}
+
+/** GET /api/profiles/:name/sign-in: the profile's sign-in from the dashboard. */
+export interface SsoSignInStatus {
+  /** none: never started; pending: waiting for approval; signed-in; failed, expired (not approved in time), cancelled. */
+  state: 'none' | 'pending' | 'signed-in' | 'failed' | 'expired' | 'cancelled';
+  /** What happened and what to do, for failed and expired (and a pending poll that did not get an answer). */
+  message?: string;
+  /** While pending: what to open and compare. */
+  verificationUri?: string;
+  verificationUriComplete?: string;
+  userCode?: string;
+  /** signed-in: until when the access token is valid (renewed ahead of that when renewable). */
+  validUntil?: string;
+  /** signed-in: whether the backend renews the token itself (an sso_session profile). */
+  renewable?: boolean;
+  /** The last renewal, and why the last one failed if it did (the token is kept until it expires). */
+  renewedAt?: string;
+  renewError?: string;
 }
 
 /** A line of an AWS file the SDKs would skip (never its text: it may hold a secret). */

@@ -8,6 +8,7 @@ import { containerRoutes } from './routes/containers.ts';
 import { hostProcessRoutes } from './routes/host-processes.ts';
 import { miscRoutes } from './routes/misc.ts';
 import { presetRoutes } from './routes/presets.ts';
+import { profileRoutes } from './routes/profiles.ts';
 import { resourceRouter, useResources } from './routes/router.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -42,7 +43,7 @@ function apiRouter(b: Backend, live: LiveHub): Router {
   });
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
 
-  useResources(api, [miscRoutes(b, live), hostProcessRoutes(b), containerRoutes(b), sourceRoutes(b), presetRoutes(b), taskRoutes(b)]);
+  useResources(api, [miscRoutes(b, live), profileRoutes(b), hostProcessRoutes(b), containerRoutes(b), sourceRoutes(b), presetRoutes(b), taskRoutes(b)]);
 
   api.use((req, _res, next) => {
     next(new HttpError(404, `There is no control API route ${req.method} /api${req.path}.`, 'See docs/api.md for the routes.'));

@@ -1,6 +1,7 @@
 import type { ApiError } from '@ecs-endpoints/contract';
 import type { ZodError } from 'zod/v4';
 import { CredentialError } from '../credentials/types.ts';
+import { SignInError } from '../credentials/sso/session.ts';
 import { NetworkError } from '../docker/network.ts';
 import { DockerUnavailableError } from '../docker/container-index.ts';
 import { RecreateError } from '../docker/recreate.ts';
@@ -75,6 +76,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof CredentialError) {
     return new HttpError(CREDENTIAL_STATUS[err.code] ?? 502, err.message, err.remedy, err.issues);
   }
+  if (err instanceof SignInError) return new HttpError(err.status, err.message, err.remedy);
   // A preset file that is not JSON, breaks the schema or holds a secret: the issues name each place.
   if (err instanceof PresetError) return new HttpError(400, err.message, err.remedy, err.issues);
   if (err instanceof TaskDefError) return new HttpError(400, err.message, err.remedy, err.issues);

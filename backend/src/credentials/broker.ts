@@ -9,7 +9,7 @@ import type { SourceRegistry, SourceRecord } from './registry.ts';
 import { SourceFactory } from './source-factory.ts';
 import { FakeSource } from './sources/fake.ts';
 import { NoneSource } from './sources/none.ts';
-import { HOUR_MS, type CredentialSource } from './sources/source.ts';
+import { HOUR_MS, type CredentialSource, type SourceDeps } from './sources/source.ts';
 import { getCallerIdentity, stsTarget, type StsSettings } from './sts.ts';
 import { CredentialError, type AwsCredentials, type CredentialContext, type CredentialErrorJson } from './types.ts';
 
@@ -39,6 +39,8 @@ export interface CredentialBrokerOptions {
   minRefetchIntervalMs?: number;
   /** Docker Desktop: credential_process profiles resolved on the host (profile sources read them there). */
   hostProcesses?: HostProcessCredentials;
+  /** The backend's SSO token for a profile (signed in from the dashboard), when newer than the AWS CLI's cache. */
+  ssoRoleToken?: SourceDeps['ssoRoleToken'];
 }
 
 /** What the UI may know about a source's cache: never a secret. */
@@ -102,6 +104,7 @@ export class CredentialBroker {
       awsFiles: this.awsFiles,
       credentials: (id) => this.get(id),
       ...(opts.hostProcesses ? { hostProcesses: opts.hostProcesses } : {}),
+      ...(opts.ssoRoleToken ? { ssoRoleToken: opts.ssoRoleToken } : {}),
     });
   }
 

@@ -97,7 +97,7 @@ interface Rule {
 }
 
 function ssoLogin(profile: string | undefined): string {
-  return `Run \`aws sso login${profile ? ` --profile ${profile}` : ''}\` on the host, then retry.`;
+  return `Sign in${profile ? ` to ${profile}` : ''} on the Sources tab (AWS profiles), or run \`aws sso login${profile ? ` --profile ${profile}` : ''}\` on the host, then retry.`;
 }
 
 /** A CredentialError that keeps what was thrown as its cause. */

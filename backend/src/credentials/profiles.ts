@@ -3,9 +3,12 @@ import { getSSOTokenFromFile, loadSharedConfigFiles } from '@smithy/core/config'
 import type { ProfileFileProblem, ProfileView } from '@ecs-endpoints/contract';
 
 type Section = Record<string, string | undefined>;
-type Described = Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail'>;
+type Described = Pick<ProfileView, 'kind' | 'state' | 'validUntil' | 'detail' | 'signedInFrom'>;
 /** Docker Desktop: a credential_process profile's state, from the credentials the dashboard handed over. */
 export type HostProcessState = (profile: string) => Pick<ProfileView, 'state' | 'validUntil' | 'detail'>;
+
+/** The backend's own token for an SSO session (signed in from the dashboard), by cache key and start URL. */
+export type KeptSsoToken = (key: string, startUrl: string) => { expiresAt: number; renewable: boolean } | undefined;
 
 /**
  * The profiles of the AWS files, each with its kind, region and state, read with the SDK's own
@@ -14,7 +17,7 @@ export type HostProcessState = (profile: string) => Pick<ProfileView, 'state' | 
  * Only names, kinds and times leave this function, never a key. In Docker Desktop a
  * credential_process profile's state is where its credentials from the host stand (`hostProcess`).
  */
-export async function describeProfiles(files: { config: string; credentials: string }, now = Date.now(), hostProcess?: HostProcessState): Promise<ProfileView[]> {
+export async function describeProfiles(files: { config: string; credentials: string }, now = Date.now(), hostProcess?: HostProcessState, kept?: KeptSsoToken): Promise<ProfileView[]> {
   const { configFile, credentialsFile } = await loadSharedConfigFiles({ filepath: files.credentials, configFilepath: files.config, ignoreCache: true });
   const names = new Set([...Object.keys(configFile), ...Object.keys(credentialsFile)].filter((n) => !n.startsWith('sso-session.') && !n.startsWith('services.')));
   const section = (name: string): Section | undefined =>
@@ -23,7 +26,7 @@ export async function describeProfiles(files: { config: string; credentials: str
   for (const name of [...names].sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b)))) {
     const p = section(name)!;
     const region = p.region ?? (p.sso_session ? configFile[`sso-session.${p.sso_session}`]?.sso_region : undefined);
-    const d = p.credential_process && hostProcess ? { kind: 'process' as const, ...hostProcess(name) } : await describe(name, p, section, configFile, now);
+    const d = p.credential_process && hostProcess ? { kind: 'process' as const, ...hostProcess(name) } : await describe(name, p, section, configFile, now, kept);
     out.push({ name, ...(region ? { region } : {}), ...d });
   }
   return out;
@@ -35,9 +38,10 @@ async function describe(
   section: (name: string) => Section | undefined,
   configFile: Record<string, Section>,
   now: number,
+  kept?: KeptSsoToken,
 ): Promise<Described> {
   if (p.credential_process) return { kind: 'process', state: 'ready' };
-  if (p.sso_session || p.sso_start_url) return sso(name, p, configFile, now);
+  if (p.sso_session || p.sso_start_url) return ssoState(name, p, configFile, now, kept);
   if (p.role_arn) {
     const seen = [name];
     for (let cur = p; cur.source_profile; ) {
@@ -56,7 +60,25 @@ async function describe(
   return { kind: 'none', state: 'broken', detail: 'It holds no credentials (keys, role_arn, SSO or credential_process); only settings such as its region.' };
 }
 
-async function sso(name: string, p: Section, configFile: Record<string, Section>, now: number): Promise<Described> {
+type SsoView = Described;
+
+/** The AWS CLI's view of the session, unless the backend's own token (from the dashboard) is newer. */
+async function ssoState(name: string, p: Section, configFile: Record<string, Section>, now: number, kept?: KeptSsoToken): Promise<SsoView> {
+  const cli = await sso(name, p, configFile, now);
+  const startUrl = p.sso_session ? configFile[`sso-session.${p.sso_session}`]?.sso_start_url : p.sso_start_url;
+  const own = startUrl ? kept?.(p.sso_session ?? startUrl, startUrl) : undefined;
+  if (cli.state === 'broken' || !own) return cli;
+  const cliUntil = cli.validUntil ? Date.parse(cli.validUntil) : 0;
+  if (cli.state === 'signed-in' && cliUntil >= own.expiresAt) return cli;
+  if (own.expiresAt > now) {
+    return { kind: 'sso', state: 'signed-in', validUntil: new Date(own.expiresAt).toISOString(), signedInFrom: 'dashboard', detail: own.renewable ? 'Signed in from the dashboard; the backend renews the session until it ends.' : 'Signed in from the dashboard.' };
+  }
+  if (own.renewable) return { kind: 'sso', state: 'signed-in', signedInFrom: 'dashboard', detail: 'Signed in from the dashboard; its access token is being renewed.' };
+  if (cli.state === 'signed-in') return cli;
+  return { kind: 'sso', state: 'expired', validUntil: new Date(own.expiresAt).toISOString(), signedInFrom: 'dashboard', detail: 'The sign-in from the dashboard has ended: sign in again.' };
+}
+
+async function sso(name: string, p: Section, configFile: Record<string, Section>, now: number): Promise<SsoView> {
   if (p.sso_session && !configFile[`sso-session.${p.sso_session}`]) {
     return { kind: 'sso', state: 'broken', detail: `Its sso_session "${p.sso_session}" has no [sso-session ${p.sso_session}] section. Run aws configure sso --profile ${name}.` };
   }
@@ -65,13 +87,13 @@ async function sso(name: string, p: Section, configFile: Record<string, Section>
   try {
     token = await getSSOTokenFromFile(p.sso_session ?? p.sso_start_url!);
   } catch {
-    return { kind: 'sso', state: 'signed-out', detail: `No SSO session: sign in with aws sso login --profile ${name}.` };
+    return { kind: 'sso', state: 'signed-out', detail: `No SSO session: sign in here, or run aws sso login --profile ${name} on the host.` };
   }
   const until = token.expiresAt ? Date.parse(token.expiresAt) : NaN;
   // An sso_session token with a refresh token is renewed by the SDK when next used.
-  if (!(until > now) && p.sso_session && token.refreshToken) return { kind: 'sso', state: 'signed-in', detail: 'Its access token has expired and is renewed when next used.' };
-  if (!(until > now)) return { kind: 'sso', state: 'expired', ...(token.expiresAt ? { validUntil: new Date(until).toISOString() } : {}), detail: `The SSO session expired: sign in again with aws sso login --profile ${name}.` };
-  return { kind: 'sso', state: 'signed-in', validUntil: new Date(until).toISOString() };
+  if (!(until > now) && p.sso_session && token.refreshToken) return { kind: 'sso', state: 'signed-in', signedInFrom: 'aws-cli', detail: 'Its access token has expired and is renewed when next used.' };
+  if (!(until > now)) return { kind: 'sso', state: 'expired', ...(token.expiresAt ? { validUntil: new Date(until).toISOString() } : {}), detail: `The SSO session expired: sign in again here, or run aws sso login --profile ${name} on the host.` };
+  return { kind: 'sso', state: 'signed-in', validUntil: new Date(until).toISOString(), signedInFrom: 'aws-cli' };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface SourceFactoryOptions {
   credentials: (sourceId: string) => Promise<AwsCredentials | null>;
   /** Docker Desktop: credential_process profiles resolved on the host. */
   hostProcesses?: HostProcessCredentials;
+  /** The backend's SSO token for a profile, if it holds a newer one than the AWS CLI's cache. */
+  ssoRoleToken?: SourceDeps['ssoRoleToken'];
 }
 
 /**
@@ -99,6 +101,7 @@ export class SourceFactory {
       memo,
       baseCredentials: (baseId) => this.baseCredentials(id, baseId),
       ...(this.opts.hostProcesses ? { hostProcesses: this.opts.hostProcesses } : {}),
+      ...(this.opts.ssoRoleToken ? { ssoRoleToken: this.opts.ssoRoleToken } : {}),
     };
   }
 

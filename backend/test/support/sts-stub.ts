@@ -34,6 +34,8 @@ export interface StsStubOptions {
   accountId?: string;
   /** Clock for Expiration values (tests with an injected clock share it). Default Date.now. */
   now?: () => number;
+  /** Which SSO access tokens the portal takes (the SSO OIDC stand-in's live tokens). Default: any. */
+  ssoTokenValid?: (token: string) => boolean;
 }
 
 export interface StsStub {
@@ -179,7 +181,7 @@ export async function startStsStub(opts: StsStubOptions = {}): Promise<StsStub> 
     calls.push({ action: 'GetRoleCredentials', params });
     if (mode === 'hang') return;
     const token = req.headers['x-amz-sso_bearer_token'];
-    if (mode === 'deny' || !token) {
+    if (mode === 'deny' || !token || (opts.ssoTokenValid && !opts.ssoTokenValid(String(token)))) {
       return send(res, 401, JSON.stringify({ message: 'Session token not found or invalid' }), 'application/json', { 'x-amzn-ErrorType': 'UnauthorizedException' });
     }
     const account = params.account_id ?? defaultAccount;

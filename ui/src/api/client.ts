@@ -15,6 +15,8 @@ import {
   type SourceInput,
   type SourceTestResult,
   type SourceView,
+  type SsoSignInStart,
+  type SsoSignInStatus,
   type StatusView,
   TASKS_API,
   type RunTaskInput,
@@ -55,6 +57,10 @@ export interface ApiClient {
   listProfiles(): Promise<string[]>;
   /** Each profile with its kind, region and state, and the lines of the files the SDKs would skip. */
   getProfileDetails(): Promise<ProfileDetails>;
+  /** Start signing in to a profile's SSO session: what to open in the browser and the code it shows. */
+  startSignIn(profile: string): Promise<SsoSignInStart>;
+  signInStatus(profile: string): Promise<SsoSignInStatus>;
+  cancelSignIn(profile: string): Promise<void>;
   listRequests(limit?: number): Promise<RequestLogEntry[]>;
   getPresets(): Promise<PresetsView>;
   /** Imports a preset file's text as the user picked or pasted it; rejects with the issues if refused. */
@@ -134,6 +140,11 @@ export function createApiClient(transport: Transport): ApiClient {
     getProfileDetails: async () => {
       const body = await t.request<Partial<ProfileDetails>>('GET', API.profileDetails);
       return { profiles: listOf<ProfileView>(body, 'profiles'), problems: Array.isArray(body?.problems) ? body.problems : [] };
+    },
+    startSignIn: (profile) => t.request<SsoSignInStart>('POST', API.profileSignIn(profile)),
+    signInStatus: (profile) => t.request<SsoSignInStatus>('GET', API.profileSignIn(profile)),
+    cancelSignIn: async (profile) => {
+      await t.request<unknown>('DELETE', API.profileSignIn(profile));
     },
     listRequests: async (limit = 200) =>
       listOf<RequestLogEntry>(await t.request('GET', `${API.requests}?limit=${limit}`), 'requests'),

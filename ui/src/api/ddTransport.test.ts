@@ -75,6 +75,13 @@ describe('Docker Desktop transport', () => {
     t.toastError?.('Something failed. Do this.');
     expect(toast.error).toHaveBeenCalledWith('Something failed. Do this.');
   });
+
+  it('opens pages (the SSO sign-in) in the host\'s browser with host.openExternal', () => {
+    const openExternal = vi.fn();
+    const client = { host: { openExternal } } as unknown as v1.DockerDesktopClient;
+    createDockerDesktopTransport(() => client).openExternal('https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH');
+    expect(openExternal).toHaveBeenCalledWith('https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH');
+  });
 });
 
 describe('the host script, inside Docker Desktop', () => {

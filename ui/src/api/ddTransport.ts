@@ -80,6 +80,9 @@ export function createDockerDesktopTransport(
       }
       return result as T;
     },
+    openExternal(url: string) {
+      dd().host.openExternal(url);
+    },
     toastError(message: string) {
       try {
         dd().desktopUI.toast.error(message);

@@ -102,5 +102,7 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
     return { close: () => source.close() };
   }
 
-  return ES ? { kind: 'browser', request, subscribe } : { kind: 'browser', request };
+  // The page the SSO sign-in asks the person to open, in a tab of their own (no opener: it is another site).
+  const openExternal = (url: string) => void window.open(url, '_blank', 'noopener,noreferrer');
+  return ES ? { kind: 'browser', request, subscribe, openExternal } : { kind: 'browser', request, openExternal };
 }

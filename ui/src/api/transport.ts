@@ -27,6 +27,11 @@ export interface Transport {
    * the script's `stderr` (one line) when it fails.
    */
   hostCredentialProcess?(profile: string): Promise<string>;
+  /**
+   * Open a page in the person's browser: on the host through Docker Desktop (`ddClient.host.openExternal`),
+   * in a new tab in a plain browser.
+   */
+  openExternal(url: string): void;
   /** Present inside Docker Desktop: also show an error as a Docker Desktop toast. */
   toastError?(message: string): void;
   /** Which backend this is, for the status chip. */

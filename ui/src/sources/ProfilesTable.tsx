@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import Button from '@mui/material/Button';
 import Alert from '@mui/material/Alert';
 import Chip from '@mui/material/Chip';
 import Paper from '@mui/material/Paper';
@@ -9,8 +10,9 @@ import TableContainer from '@mui/material/TableContainer';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import type { ProfileDetails, ProfileView } from '@ecs-endpoints/contract';
+import type { ProfileDetails, ProfileView, SsoSignInStart } from '@ecs-endpoints/contract';
 import { useApi } from '../api/ApiContext.tsx';
+import { SignInDialog } from './SignInDialog.tsx';
 
 const KIND: Record<ProfileView['kind'], string> = { keys: 'access keys', role: 'role chain', sso: 'SSO', process: 'credential_process', none: 'no credentials' };
 const STATE: Record<ProfileView['state'], { label: string; color: 'success' | 'warning' | 'error' | 'default' }> = {
@@ -24,9 +26,31 @@ const STATE: Record<ProfileView['state'], { label: string; color: 'success' | 'w
 
 /** The AWS profiles the backend can use as sources (in Docker Desktop, read from the person's machine). */
 export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
-  const { client } = useApi();
+  const { client, notifyError, notifySuccess } = useApi();
   const [details, setDetails] = useState<ProfileDetails | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [signingIn, setSigningIn] = useState<{ profile: string; start: SsoSignInStart } | null>(null);
+  const [starting, setStarting] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0);
+
+  // The backend starts the device authorization; the page to approve it opens in the person's browser.
+  const signIn = async (profile: string) => {
+    setStarting(profile);
+    try {
+      const start = await client.startSignIn(profile);
+      client.transport.openExternal(start.verificationUriComplete ?? start.verificationUri);
+      setSigningIn({ profile, start });
+    } catch (e) {
+      notifyError(e, `Signing in to ${profile} could not start`);
+    } finally {
+      setStarting(null);
+    }
+  };
+  const signedIn = useCallback(() => {
+    if (signingIn) notifySuccess(`Signed in to ${signingIn.profile}.`);
+    setSigningIn(null);
+    setReloads((n) => n + 1);
+  }, [signingIn, notifySuccess]);
 
   useEffect(() => {
     let cancelled = false;
@@ -37,7 +61,7 @@ export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
     return () => {
       cancelled = true;
     };
-  }, [client, refreshKey]);
+  }, [client, refreshKey, reloads]);
 
   if (error) return <Typography variant="body2" color="error">Your AWS profiles could not be read: {error}</Typography>;
   if (!details) return null;
@@ -71,6 +95,7 @@ export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
               <TableCell>Kind</TableCell>
               <TableCell>Region</TableCell>
               <TableCell>State</TableCell>
+              <TableCell />
             </TableRow>
           </TableHead>
           <TableBody>
@@ -92,11 +117,19 @@ export function ProfilesTable({ refreshKey }: { refreshKey?: unknown }) {
                     </Typography>
                   )}
                 </TableCell>
+                <TableCell align="right">
+                  {p.kind === 'sso' && p.state !== 'broken' && (
+                    <Button size="small" variant={p.state === 'signed-in' ? 'text' : 'outlined'} disabled={starting !== null} onClick={() => void signIn(p.name)} aria-label={`Sign in to ${p.name}`}>
+                      {p.state === 'signed-in' ? 'Sign in again' : 'Sign in'}
+                    </Button>
+                  )}
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       </TableContainer>
+      {signingIn && <SignInDialog profile={signingIn.profile} start={signingIn.start} onClose={() => setSigningIn(null)} onSignedIn={signedIn} />}
     </>
   );
 }

@@ -15,6 +15,8 @@ type Handler = (call: Call) => unknown;
 export class FakeTransport implements Transport {
   readonly kind = 'test' as const;
   readonly calls: Call[] = [];
+  /** Pages opened in the browser (openExternal). */
+  readonly opened: string[] = [];
   containers: ContainerView[] = [];
   sources: SourceView[] = [...SOURCES];
   status: StatusView = makeStatus();
@@ -34,6 +36,10 @@ export class FakeTransport implements Transport {
   on(method: HttpMethod, path: string | RegExp, handler: Handler): this {
     this.handlers.unshift({ method, path, handler });
     return this;
+  }
+
+  openExternal(url: string): void {
+    this.opened.push(url);
   }
 
   callsTo(method: HttpMethod, path: string): Call[] {

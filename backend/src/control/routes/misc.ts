@@ -1,12 +1,10 @@
 import type { Router } from 'express';
 import { z } from 'zod/v4';
-import { HostAwsPathsSchema, type ProfileDetails } from '@ecs-endpoints/contract';
+import { HostAwsPathsSchema } from '@ecs-endpoints/contract';
 import type { Backend } from '../../backend.ts';
 import { HttpError } from '../errors.ts';
 import { parseBody, takesNoBody, takesNothing, takesQuery } from '../input.ts';
 import type { LiveHub } from '../live.ts';
-import { listProfiles } from '../profiles.ts';
-import { describeProfiles, profileFileProblems } from '../../credentials/profiles.ts';
 import { statusView } from '../views.ts';
 import { resourceRouter } from './router.ts';
 
@@ -21,7 +19,7 @@ function requestLogLimit(raw: unknown): number {
   return Number(raw);
 }
 
-/** /status, /profiles, /host/aws, /requests and /events (live updates). */
+/** /status, /host/aws, /requests and /events (live updates). */
 export function miscRoutes(b: Backend, live: LiveHub): Router {
   const api = resourceRouter();
 
@@ -29,20 +27,8 @@ export function miscRoutes(b: Backend, live: LiveHub): Router {
     res.json(statusView(b));
   });
 
-  api.get('/profiles', takesNothing, async (_req, res) => {
-    res.json(await listProfiles(b.broker.awsConfigFiles));
-  });
-
   api.get('/requests', takesQuery({ limit: z.unknown().optional() }, 'GET /api/requests?limit=50'), takesNoBody, (req, res) => {
     res.json(b.requests.list(requestLogLimit(req.query.limit)));
-  });
-
-  // Each profile with its kind, region and state (SSO session valid until …, or why it cannot work).
-  api.get('/profiles/details', takesNothing, async (_req, res) => {
-    const files = b.broker.awsConfigFiles;
-    const host = b.hostProcesses;
-    const [profiles, problems] = await Promise.all([describeProfiles(files, Date.now(), host && ((p) => host.describe(p))), profileFileProblems(files)]);
-    res.json({ profiles, problems } satisfies ProfileDetails);
   });
 
   api.get('/host/aws', takesNothing, (_req, res) => {

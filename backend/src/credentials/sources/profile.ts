@@ -1,5 +1,6 @@
 import { createCredentialChain, fromIni, fromSSO } from '@aws-sdk/credential-providers';
 import { loadProcessChain, type ProcessChain } from '../process-chain.ts';
+import { roleCredentials } from '../sso/oidc.ts';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
 import { CredentialError, type AwsCredentials } from '../types.ts';
 import { fromSdkIdentity, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
@@ -24,6 +25,13 @@ export class ProfileSource implements CredentialSource {
   ) {}
 
   async resolve(opts: ResolveOptions): Promise<AwsCredentials> {
+    // Signed in from the dashboard: the backend's token, kept in its state directory (the SDK only
+    // reads ~/.aws/sso/cache, which is the person's).
+    const own = await this.deps.ssoRoleToken?.(this.profile);
+    if (own) {
+      const c = await roleCredentials(own, this.deps.sts.timeoutMs, opts.signal);
+      return fromSdkIdentity(c, opts.now, { accountId: own.accountId });
+    }
     if (this.deps.hostProcesses) {
       const chain = await loadProcessChain(this.deps.awsFiles, this.profile);
       if (chain) return this.fromHost(chain, opts);

@@ -1,4 +1,5 @@
 import type { HostProcessCredentials } from '../host-process.ts';
+import type { SsoRoleToken } from '../sso/sign-in.ts';
 import type { StsSettings } from '../sts.ts';
 import type { AwsCredentials, CredentialContext } from '../types.ts';
 
@@ -31,6 +32,8 @@ export interface SourceDeps {
   memo: Map<string, unknown>;
   /** Docker Desktop: credential_process profiles' credentials, from programs run on the host by the dashboard. */
   hostProcesses?: HostProcessCredentials;
+  /** The backend's own SSO token for a profile (signed in from the dashboard), when newer than the AWS CLI's. */
+  ssoRoleToken?: (profile: string) => Promise<SsoRoleToken | undefined>;
 }
 
 export const HOUR_MS = 60 * 60 * 1000;

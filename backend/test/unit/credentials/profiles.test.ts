@@ -82,10 +82,25 @@ describe('describeProfiles', () => {
     expect(by.chain).toEqual({ name: 'chain', kind: 'role', state: 'ready' });
     expect(by['loop-a']).toMatchObject({ kind: 'role', state: 'broken', detail: expect.stringContaining('loop-a → loop-b → loop-a') });
     expect(by.orphan).toMatchObject({ kind: 'role', state: 'broken', detail: expect.stringContaining('"nowhere" does not exist') });
-    expect(by['sso-in']).toEqual({ name: 'sso-in', region: 'eu-central-1', kind: 'sso', state: 'signed-in', validUntil: '2026-11-29T20:00:00.000Z' });
+    expect(by['sso-in']).toEqual({ name: 'sso-in', region: 'eu-central-1', kind: 'sso', state: 'signed-in', validUntil: '2026-11-29T20:00:00.000Z', signedInFrom: 'aws-cli' });
     expect(by['sso-old']).toMatchObject({ kind: 'sso', state: 'expired', detail: expect.stringContaining('aws sso login --profile sso-old') });
     expect(by['sso-out']).toMatchObject({ kind: 'sso', state: 'signed-out' });
     expect(by.proc).toEqual({ name: 'proc', kind: 'process', state: 'ready' });
+  });
+
+  it('an SSO session the backend signed in to from the dashboard shows as such, unless the AWS CLI\'s token lasts longer', async () => {
+    const home = tempDir();
+    process.env.HOME = home;
+    writeFileSync(join(home, 'config'), CONFIG);
+    writeFileSync(join(home, 'credentials'), CREDENTIALS);
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    cache(home, 'corp', { accessToken: 't', expiresAt: '2026-11-29T20:00:00Z' });
+    const until = Date.parse('2026-11-29T13:00:00Z');
+    const views = await describeProfiles({ config: join(home, 'config'), credentials: join(home, 'credentials') }, now, undefined, () => ({ expiresAt: until, renewable: true }));
+    const by = Object.fromEntries(views.map((v) => [v.name, v]));
+    expect(by['sso-old']).toMatchObject({ state: 'signed-in', signedInFrom: 'dashboard', validUntil: '2026-11-29T13:00:00.000Z', detail: expect.stringContaining('renews') });
+    expect(by['sso-out']).toMatchObject({ state: 'signed-in', signedInFrom: 'dashboard' });
+    expect(by['sso-in']).toMatchObject({ state: 'signed-in', signedInFrom: 'aws-cli', validUntil: '2026-11-29T20:00:00.000Z' });
   });
 
   it('answers an empty list without files', async () => {

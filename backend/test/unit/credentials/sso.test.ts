@@ -82,7 +82,7 @@ describe('profile source with SSO', () => {
     const err = (await broker.get(src.id).catch((e: unknown) => e)) as CredentialError;
     expect(err).toBeInstanceOf(CredentialError);
     expect(err.code).toBe('SsoSessionExpired');
-    expect(err.remedy).toBe('Run `aws sso login --profile sso-dev` on the host, then retry.');
+    expect(err.remedy).toBe('Sign in to sso-dev on the Sources tab (AWS profiles), or run `aws sso login --profile sso-dev` on the host, then retry.');
     expect(sso.callCount()).toBe(0);
   });
 
