@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { request } from 'node:http';
 
 const USAGE = `Usage:
-  ecs-endpoints run-task --task-definition <file|-> [--base-source <spec>] [--secret NAME=VALUE]... [--wait]
+  ecs-endpoints run-task --task-definition <file|-|family:revision|arn> [--base-source <spec>] [--secret NAME=VALUE]... [--wait]
   ecs-endpoints stop-task <task-id>
   ecs-endpoints list-tasks
 Options:
@@ -110,12 +110,16 @@ async function api(conn, method, path, body) {
   return r.json;
 }
 
+/** family, family:revision or a task definition ARN: fetched from ECS by the backend. */
+const REGISTERED = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}(?::\d+)?$/;
+
 function readDefinition(file) {
-  if (!file) throw new CliError('run-task needs --task-definition <file> (what aws ecs describe-task-definition prints), or - for stdin.');
+  if (!file) throw new CliError('run-task needs --task-definition <file> (what aws ecs describe-task-definition prints), - for stdin, or a registered family:revision.');
   let text;
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
+    if (err.code === 'ENOENT' && REGISTERED.test(file)) return undefined;
     throw new CliError(`Cannot read ${file}: ${err.code ?? err.message}.`);
   }
   try {
@@ -186,7 +190,13 @@ async function main(argv) {
     return command || args.help ? 0 : 2;
   }
   if (command === 'run-task') {
-    const taskDefinition = readDefinition(args.taskDefinition);
+    const conn = await connect(args.control);
+    let taskDefinition = readDefinition(args.taskDefinition);
+    if (taskDefinition === undefined) {
+      // Not a file: a registered definition, described by the backend with the base source's credentials.
+      taskDefinition = await api(conn, 'POST', '/api/tasks/describe', { taskDefinition: args.taskDefinition, ...(args.baseSource ? { source: args.baseSource } : {}) });
+      line(`fetched ${args.taskDefinition} from ECS`);
+    }
     const files = localEnvFiles(taskDefinition, args.taskDefinition);
     const body = {
       taskDefinition,
@@ -194,7 +204,6 @@ async function main(argv) {
       ...(Object.keys(args.secrets).length ? { secretOverrides: args.secrets } : {}),
       ...(Object.keys(files).length ? { environmentFileContents: files } : {}),
     };
-    const conn = await connect(args.control);
     const t = await api(conn, 'POST', '/api/tasks', body);
     line(`task ${t.id} (${t.family}:${t.revision}, ${t.networkMode}) started`);
     for (const w of t.warnings) line(`warning: ${w}`);

@@ -4,6 +4,7 @@ import { z } from 'zod/v4';
 export const TASKS_API = {
   tasks: '/api/tasks',
   validate: '/api/tasks/validate',
+  describe: '/api/tasks/describe',
   task: (id: string) => `/api/tasks/${encodeURIComponent(id)}`,
   stop: (id: string) => `/api/tasks/${encodeURIComponent(id)}/stop`,
   logs: (id: string, container: string) => `/api/tasks/${encodeURIComponent(id)}/logs?container=${encodeURIComponent(container)}`,

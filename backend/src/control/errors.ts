@@ -9,6 +9,7 @@ import { EcsModeError } from '../ecs-mode/service.ts';
 import { PresetError } from '../presets/presets.ts';
 import { log } from '../log.ts';
 import { TaskDefError } from '../taskdefs/parse.ts';
+import { DescribeError } from '../taskdefs/describe.ts';
 import { TaskRunError } from '../taskdefs/runner.ts';
 
 /** An error the control API answers with: an HTTP status and an ApiError body. */
@@ -80,6 +81,7 @@ export function toHttpError(err: unknown): HttpError {
   // A preset file that is not JSON, breaks the schema or holds a secret: the issues name each place.
   if (err instanceof PresetError) return new HttpError(400, err.message, err.remedy, err.issues);
   if (err instanceof TaskDefError) return new HttpError(400, err.message, err.remedy, err.issues);
+  if (err instanceof DescribeError) return new HttpError(err.kind === 'not-found' ? 404 : err.kind === 'no-credentials' ? 400 : 502, err.message, err.remedy);
   if (err instanceof TaskRunError) return new HttpError(err.kind === 'not-found' ? 404 : 409, err.message, err.remedy);
   if (err instanceof RecreateError) return new HttpError(RECREATE_STATUS[err.kind], err.message, err.remedy);
   if (err instanceof EcsModeError) return new HttpError(ECS_MODE_STATUS[err.kind], err.message, err.remedy);

@@ -10,6 +10,7 @@ import { parseTaskDefinition, startOrder, TaskDefError } from './parse.ts';
 import { buildPlan, type PlanSettings, type TaskPlan } from './plan.ts';
 import { nextStep, type Step } from './reconcile.ts';
 import { RunStore, runView, type RunContainerRecord, type RunRecord } from './runs.ts';
+import { describeTaskDefinition } from './describe.ts';
 import { resolveEnvironmentFiles } from './env-files.ts';
 import { resolveSecrets, SecretError, type SecretCredentials } from './secrets.ts';
 
@@ -67,6 +68,12 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       if (err instanceof TaskDefError) return { valid: false, warnings: [], issues: err.issues };
       throw err;
     }
+  }
+
+  /** A registered task definition from ECS, with the credentials of a source (a spec; `default` if none). */
+  async describe(ref: string, sourceSpec = 'default'): Promise<{ taskDefinition: unknown; tags?: unknown }> {
+    const id = this.deps.sourceId(sourceSpec);
+    return describeTaskDefinition(ref, { credentials: () => this.deps.credentials(id), region: this.deps.settings.region });
   }
 
   list(): TaskRunView[] {

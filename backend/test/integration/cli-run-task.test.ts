@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../src/control/index.ts';
 import { eventually, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { BUSYBOX, docker } from '../support/docker.ts';
+import { startSecretsStub, type SecretsStub } from '../support/secrets-stub.ts';
 
 const CLI = fileURLToPath(new URL('../../../bin/ecs-endpoints.mjs', import.meta.url));
 let tb: TestBackend;
 let cs: ControlServer;
 let dir: string;
+let aws: SecretsStub;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   // Asynchronous: the backend under test runs in this process.
@@ -36,6 +38,9 @@ function definition(family: string, exit: number): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ecs-cli-'));
+  // ECS's DescribeTaskDefinition, for a definition given by name.
+  aws = await startSecretsStub({}, {}, {}, { 'cli-registered:3': { family: 'cli-registered', revision: 3, networkMode: 'bridge', containerDefinitions: [{ name: 'job', image: BUSYBOX, command: ['sh', '-c', 'exit 4'] }] } });
+  process.env.AWS_ENDPOINT_URL_ECS = aws.url;
   tb = await startTestBackend();
   cs = await startControlServer(tb.backend, { control: { kind: 'tcp', host: '127.0.0.1', port: 0 } });
 }, 120_000);
@@ -45,6 +50,7 @@ afterAll(async () => {
   await cs?.close();
   await tb?.cleanup();
   rmSync(dir, { recursive: true, force: true });
+  await aws?.close();
 }, 120_000);
 
 describe('ecs-endpoints run-task --wait', () => {
@@ -82,6 +88,17 @@ describe('ecs-endpoints run-task --wait', () => {
     expect(env).toContain('GREETING=hello from a local env file');
     const stopped = await cli(['stop-task', id]);
     expect(stopped.stdout.trim()).toBe(`task ${id} STOPPED: Task stopped by user`);
+  }, 90_000);
+
+  it('runs a registered definition by family:revision, fetched from ECS with the base source', async () => {
+    const r = await cli(['run-task', '--task-definition', 'cli-registered:3', '--base-source', 'fake', '--wait']);
+    expect(r.stdout).toContain('fetched cli-registered:3 from ECS');
+    expect(r.stdout).toMatch(/^task [0-9a-f]{32} \(cli-registered:3, bridge\) started$/m);
+    expect(r.code).toBe(4);
+    expect(aws.calls.some((c) => c.target.endsWith('DescribeTaskDefinition') && c.id === 'cli-registered:3')).toBe(true);
+    const missing = await cli(['run-task', '--task-definition', 'nope:1', '--base-source', 'fake']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/has no task definition "nope:1"/);
   }, 90_000);
 
   it('says where it looked when no backend answers', async () => {

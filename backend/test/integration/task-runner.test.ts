@@ -94,7 +94,8 @@ function container(t: TaskRunView, name: string) {
 
 beforeAll(async () => {
   sts = await startStsStub();
-  secrets = await startSecretsStub({ [SECRET_ARN]: SECRET_VALUE }, {}, { 'orders-config/web.env': '# from S3\nFEATURE_FLAG=on\nPORT=1111\n' });
+  secrets = await startSecretsStub({ [SECRET_ARN]: SECRET_VALUE }, {}, { 'orders-config/web.env': '# from S3\nFEATURE_FLAG=on\nPORT=1111\n' }, { 'registered:2': { family: 'registered', revision: 2, networkMode: 'bridge', containerDefinitions: [{ name: 'a', image: BUSYBOX, command: ['sleep', '3600'], stopTimeout: 2 }] } });
+  process.env.AWS_ENDPOINT_URL_ECS = secrets.url;
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url;
   process.env.AWS_ENDPOINT_URL_S3 = secrets.url;
   setLogLevel('debug');
@@ -254,6 +255,23 @@ describe('an image that is not here', () => {
       await registry.close();
     }
   }, 90_000);
+});
+
+describe('a registered definition', () => {
+  it('is fetched from ECS with the chosen source\'s credentials, and runs', async () => {
+    const d = await api.call<{ taskDefinition: J }>('POST', '/api/tasks/describe', { taskDefinition: 'arn:aws:ecs:us-east-1:111122223333:task-definition/registered:2', source: `source:${baseId}` });
+    expect(d.status, d.text).toBe(200);
+    expect(d.body.taskDefinition).toMatchObject({ family: 'registered', revision: 2 });
+    expect(secrets.calls.find((c) => c.target.endsWith('DescribeTaskDefinition'))?.accessKeyId).toMatch(/^A[SK]IA/);
+    const t0 = await run({ taskDefinition: d.body, baseSource: 'fake' });
+    expect((await until(t0.id, (x) => x.lastStatus !== 'PROVISIONING' && x.lastStatus !== 'PENDING', 'registered task started')).lastStatus).toBe('RUNNING');
+    const missing = await api.call<{ error: string; remedy: string }>('POST', '/api/tasks/describe', { taskDefinition: 'unknown:9', source: `source:${baseId}` });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toContain('has no task definition "unknown:9"');
+    const none = await api.call<{ error: string }>('POST', '/api/tasks/describe', { taskDefinition: 'registered:2', source: 'none' });
+    expect(none.status).toBe(400);
+    expect(none.body.error).toContain('needs AWS credentials');
+  }, 60_000);
 });
 
 describe('bad definitions', () => {

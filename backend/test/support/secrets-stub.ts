@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for Secrets Manager (GetSecretValue) and SSM Parameter Store (GetParameter),
- * both JSON 1.1 protocols on one port, and S3's GetObject (path-style), reached through
- * AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SSM and AWS_ENDPOINT_URL_S3. Records which
+ * both JSON 1.1 protocols on one port, ECS's DescribeTaskDefinition, and S3's GetObject
+ * (path-style), reached through AWS_ENDPOINT_URL_SECRETS_MANAGER, _SSM, _ECS and _S3. Records which
  * access key asked for what.
  */
 export interface SecretsStub {
@@ -13,7 +13,13 @@ export interface SecretsStub {
   close(): Promise<void>;
 }
 
-export async function startSecretsStub(secrets: Record<string, string>, parameters: Record<string, string> = {}, objects: Record<string, string> = {}): Promise<SecretsStub> {
+export async function startSecretsStub(
+  secrets: Record<string, string>,
+  parameters: Record<string, string> = {},
+  objects: Record<string, string> = {},
+  /** ECS task definitions by family:revision (and family, for the latest). */
+  taskDefinitions: Record<string, unknown> = {},
+): Promise<SecretsStub> {
   const calls: SecretsStub['calls'] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,6 +46,13 @@ export async function startSecretsStub(secrets: Record<string, string>, paramete
         const value = secrets[id];
         if (value === undefined) return send(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
         return send(200, { ARN: id, Name: id.split(':')[6] ?? id, SecretString: value, VersionId: 'v1', VersionStages: ['AWSCURRENT'] });
+      }
+      if (target === 'AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition') {
+        const id = (body as { taskDefinition?: string }).taskDefinition ?? '';
+        calls.push({ target, id, accessKeyId });
+        const td = taskDefinitions[id.replace(/^arn:[^/]+\//, '')];
+        if (!td) return send(400, { __type: 'ClientException', message: 'Unable to describe task definition.' });
+        return send(200, { taskDefinition: td, tags: [{ key: 'team', value: 'orders' }] });
       }
       if (target === 'AmazonSSM.GetParameter') {
         const id = body.Name ?? '';

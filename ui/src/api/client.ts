@@ -75,6 +75,8 @@ export interface ApiClient {
   /** Runs of task definitions, newest first. */
   listTasks(): Promise<TaskRunView[]>;
   validateTask(taskDefinition: unknown): Promise<TaskValidationView>;
+  /** A registered task definition from ECS (family:revision or ARN), fetched with a source's credentials. */
+  describeTask(ref: string, source: string): Promise<unknown>;
   runTask(input: RunTaskInput): Promise<TaskRunView>;
   stopTask(id: string): Promise<TaskRunView>;
   removeTask(id: string): Promise<void>;
@@ -157,6 +159,7 @@ export function createApiClient(transport: Transport): ApiClient {
     },
     listTasks: async () => listOf<TaskRunView>(await t.request('GET', TASKS_API.tasks), 'tasks'),
     validateTask: (taskDefinition) => t.request<TaskValidationView>('POST', TASKS_API.validate, { taskDefinition }),
+    describeTask: (ref, source) => t.request<unknown>('POST', TASKS_API.describe, { taskDefinition: ref, source }),
     runTask: (input) => t.request<TaskRunView>('POST', TASKS_API.tasks, input),
     stopTask: (id) => t.request<TaskRunView>('POST', TASKS_API.stop(id)),
     removeTask: async (id) => {

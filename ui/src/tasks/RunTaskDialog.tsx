@@ -45,12 +45,15 @@ export function RunTaskDialog({
   sources,
   validate,
   run,
+  describe,
 }: {
   open: boolean;
   onClose: () => void;
   sources: SourceView[];
   validate: (taskDefinition: unknown) => Promise<TaskValidationView>;
   run: (input: RunTaskInput) => Promise<TaskRunView>;
+  /** Fetch a registered definition from ECS with the chosen source. */
+  describe: (ref: string, source: string) => Promise<unknown>;
 }) {
   const [text, setText] = useState('');
   const [base, setBase] = useState('default');
@@ -58,6 +61,22 @@ export function RunTaskDialog({
   const [check, setCheck] = useState<TaskValidationView | { error: string }>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [registered, setRegistered] = useState('');
+  const [fetching, setFetching] = useState(false);
+
+  const message = (e: unknown) => (e instanceof ApiRequestError ? [e.message, e.remedy].filter(Boolean).join(' ') : e instanceof Error ? e.message : String(e));
+
+  const fetchRegistered = async () => {
+    setFetching(true);
+    setError(undefined);
+    try {
+      setText(JSON.stringify(await describe(registered.trim(), base), null, 2));
+    } catch (e) {
+      setError(message(e));
+    } finally {
+      setFetching(false);
+    }
+  };
 
   // Checked as it is typed (debounced): issues with their field paths before anything runs.
   useEffect(() => {
@@ -103,7 +122,7 @@ export function RunTaskDialog({
       setSecrets('');
       onClose();
     } catch (e) {
-      setError(e instanceof ApiRequestError ? [e.message, e.remedy].filter(Boolean).join(" ") : e instanceof Error ? e.message : String(e));
+      setError(message(e));
     } finally {
       setBusy(false);
     }
@@ -121,10 +140,20 @@ export function RunTaskDialog({
             {error}
           </Alert>
         )}
-        <Box sx={{ mb: 1 }}>
+        <Box sx={{ mb: 1, display: 'flex', gap: 1, alignItems: 'center', flexWrap: 'wrap' }}>
           <Button component="label" size="small" variant="outlined">
             Open a file…
             <input hidden type="file" accept=".json,application/json" aria-label="Task definition file" onChange={(e) => void openFile(e)} />
+          </Button>
+          <TextField
+            size="small"
+            label="Or fetch from ECS (family:revision or ARN)"
+            value={registered}
+            onChange={(e) => setRegistered(e.target.value)}
+            sx={{ flex: '1 1 280px' }}
+          />
+          <Button size="small" variant="outlined" disabled={!registered.trim() || fetching} onClick={() => void fetchRegistered()} startIcon={fetching ? <CircularProgress size={14} color="inherit" /> : undefined}>
+            Fetch
           </Button>
         </Box>
         <TextField

@@ -103,6 +103,22 @@ describe('the Tasks tab', () => {
   });
 });
 
+describe('fetching a registered definition', () => {
+  it('asks ECS through the chosen source and puts the definition in the box', async () => {
+    const { t, user } = await openTab();
+    t.on('POST', '/api/tasks/describe', () => ({ taskDefinition: TD }));
+    t.on('POST', '/api/tasks/validate', () => ({ valid: true, family: 'orders', warnings: [], issues: [], startOrder: ['web'] }));
+    await user.click(screen.getByRole('tab', { name: 'Tasks' }));
+    await user.click(await screen.findByRole('button', { name: 'Run a task definition' }));
+    const dialog = screen.getByRole('dialog', { name: 'Run a task definition' });
+    fireEvent.change(within(dialog).getByLabelText('Or fetch from ECS (family:revision or ARN)'), { target: { value: 'orders:7' } });
+    await user.click(within(dialog).getByRole('button', { name: 'Fetch' }));
+    await waitFor(() => expect(JSON.parse((within(dialog).getByLabelText('Task definition (JSON)') as HTMLTextAreaElement).value)).toEqual({ taskDefinition: TD }));
+    expect(t.callsTo('POST', '/api/tasks/describe')[0]!.body).toEqual({ taskDefinition: 'orders:7', source: 'default' });
+    expect(await within(dialog).findByLabelText('Task definition check')).toHaveTextContent('orders: starts web.');
+  });
+});
+
 describe('secret overrides', () => {
   it('reads NAME=VALUE lines and reports the others by number', () => {
     expect(parseOverrides('A=1\n\nB=x=y\nbroken')).toEqual({ values: { A: '1', B: 'x=y' }, bad: [4] });

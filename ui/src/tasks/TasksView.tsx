@@ -189,6 +189,7 @@ export function TasksView({ active, sources, pollMs = 1500 }: { active: boolean;
         onClose={() => setOpen(false)}
         sources={sources ?? []}
         validate={validate}
+        describe={(ref, source) => client.describeTask(ref, source)}
         run={async (input) => {
           const t = await client.runTask(input);
           await reload();

@@ -20,6 +20,12 @@ export function taskRoutes(b: Backend): Router {
     res.json(b.tasks.validate(taskDefinition));
   });
 
+  // What aws ecs describe-task-definition prints, fetched with a source's credentials.
+  api.post('/tasks/describe', takesQuery(), async (req, res) => {
+    const { taskDefinition, source } = parseBody(req, z.strictObject({ taskDefinition: z.string().min(1), source: z.string().min(1).optional() }), 'The describe request', '{"taskDefinition": "orders:7", "source": "profile:dev"}');
+    res.json(await b.tasks.describe(taskDefinition, source));
+  });
+
   api.post('/tasks', takesQuery(), (req, res) => {
     const run = b.tasks.run(parseBody(req, RunTaskSchema, 'The run request', RUN_EXAMPLE));
     res.status(201).location(`/api/tasks/${run.id}`).json(run);
