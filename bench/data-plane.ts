@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       const target = containers[0]!;
       await eventually(() => tb.backend.model.tasks.find((t) => t.key === 'compose:bench')?.containers.length === n, 60_000, `${n} containers in the model`);
       const e = tb.backend.model.byContainerId.get(target.id)!;
+      await tb.backend.stats.prime([target.id]);
       await eventually(() => tb.backend.stats.get(target.id)?.samples, 20_000, 'a stats sample');
       const base = `http://${tb.address}/v4/${e.container.endpointId}`;
       // The bare server is measured before and after, so machine-wide noise (dockerd streaming

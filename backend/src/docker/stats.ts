@@ -120,46 +120,140 @@ interface Tracked {
   samples: number;
   retry?: NodeJS.Timeout;
   closed: boolean;
+  /** The first sample (one-shot or streamed), for callers waiting on a cold container. */
+  first?: Promise<void>;
+  firstDone?: () => void;
 }
 
+/** One sample as Docker's text (dockerode would parse it through doubles): GET /containers/{id}/stats?stream=false&one-shot=true. */
+function oneShotText(docker: Docker, id: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path: `/containers/${encodeURIComponent(id)}/stats?`, method: 'GET', options: { stream: false, 'one-shot': true }, isStream: true, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } },
+      (err: unknown, data: unknown) => {
+        if (err) return reject(err as Error);
+        const chunks: Buffer[] = [];
+        const r = data as Readable;
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve(Buffer.concat(chunks).toString('utf8').trim()));
+        r.on('error', reject);
+      },
+    );
+  });
+}
+
+/** How long a container's stream stays open after its stats were last asked for. */
+export const STATS_QUIET_MS = 60_000;
+/** A cold request waits this long at most for the first sample (the agent answers `{}` without one). */
+const FIRST_SAMPLE_WAIT_MS = 2500;
+
 /**
- * One streaming stats connection per tracked container (Docker sends a sample about every
- * second), with the last sample kept pre-serialised: a stats request is a map lookup, not a 2 s
- * one-shot call to dockerd.
+ * Stats on demand. Containers in ECS mode are eligible (`track`), but a stream (Docker sends a
+ * sample about every second) is opened only when a container's stats are asked for: that first
+ * request is answered from a quick one-shot sample, later ones from the stream, each a map lookup
+ * of a pre-serialised body. A stream nobody has read for STATS_QUIET_MS is closed, so idle
+ * containers cost dockerd and this process nothing.
  */
 export class StatsCache {
   private tracked = new Map<string, Tracked>();
+  private eligible = new Set<string>();
+  private readonly asked = new Map<string, number>();
+  private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly docker: () => Docker) {}
+  constructor(
+    private readonly docker: () => Docker,
+    private readonly quietMs = STATS_QUIET_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
+  /** The last sample (and marks the container as read now). */
   get(id: string): StatsEntry | undefined {
-    return this.tracked.get(id)?.entry;
+    const t = this.tracked.get(id);
+    if (t) this.asked.set(id, this.now());
+    return t?.entry;
   }
 
+  /** Whether the container is one whose stats are served (running, in ECS mode). */
   isTracked(id: string): boolean {
-    return this.tracked.has(id);
+    return this.eligible.has(id);
   }
 
-  /** Make the set of streamed containers equal `ids` (running containers in ECS mode). */
+  /** Open streams (and take a one-shot sample) for eligible containers without a sample; resolves once each has one or after a bound. */
+  async prime(ids: Iterable<string>): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const id of ids) {
+      if (!this.eligible.has(id)) continue;
+      this.asked.set(id, this.now());
+      let t = this.tracked.get(id);
+      if (!t) {
+        t = this.newTracked();
+        this.open(id, t);
+        this.oneShot(id, t);
+        this.sweep(true);
+      }
+      if (!t.entry && t.first) waits.push(t.first);
+    }
+    if (!waits.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(waits), new Promise<void>((r) => (timer = setTimeout(r, FIRST_SAMPLE_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** The containers whose stats may be served (running containers in ECS mode); streams of others close. */
   track(ids: Iterable<string>): void {
-    const want = new Set(ids);
-    for (const [id, t] of this.tracked) if (!want.has(id)) this.close(id, t);
-    for (const id of want) if (!this.tracked.has(id)) this.open(id);
+    this.eligible = new Set(ids);
+    for (const [id, t] of this.tracked) if (!this.eligible.has(id)) this.close(id, t);
+  }
+
+  /** How many streams are open (for the status and tests). */
+  get streams(): number {
+    return this.tracked.size;
   }
 
   stop(): void {
     for (const [id, t] of this.tracked) this.close(id, t);
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  private newTracked(): Tracked {
+    const t: Tracked = { samples: 0, closed: false };
+    t.first = new Promise<void>((r) => (t.firstDone = r));
+    return t;
+  }
+
+  /** Close streams nobody read lately; the sweeper runs only while streams are open. */
+  private sweep(arm = false): void {
+    const now = this.now();
+    for (const [id, t] of this.tracked) if (now - (this.asked.get(id) ?? 0) >= this.quietMs) this.close(id, t);
+    if (this.tracked.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    } else if (arm && !this.sweeper) {
+      this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.floor(this.quietMs / 4)));
+      this.sweeper.unref();
+    }
   }
 
   private close(id: string, t: Tracked): void {
     t.closed = true;
     clearTimeout(t.retry);
     t.stream?.destroy();
+    t.firstDone?.();
     this.tracked.delete(id);
+    this.asked.delete(id);
   }
 
-  private open(id: string, existing?: Tracked): void {
-    const t: Tracked = existing ?? { samples: 0, closed: false };
+  /** A one-shot sample (no precpu, as the agent's first), so a cold request need not wait for the stream's first. */
+  private oneShot(id: string, t: Tracked): void {
+    oneShotText(this.docker(), id)
+      .then((text) => {
+        if (!t.closed && !t.entry) this.onSample(t, text, false);
+      })
+      .catch(() => undefined);
+  }
+
+  private open(id: string, t: Tracked): void {
     this.tracked.set(id, t);
     this.docker()
       .getContainer(id)
@@ -189,7 +283,7 @@ export class StatsCache {
     }, 1000);
   }
 
-  private onSample(t: Tracked, line: string): void {
+  private onSample(t: Tracked, line: string, streamed = true): void {
     let raw: J;
     try {
       raw = parseExact(line) as J;
@@ -206,9 +300,11 @@ export class StatsCache {
       const rate = { rx_bytes_per_sec: (tot.rx - t.prev.rx) / secs, tx_bytes_per_sec: (tot.tx - t.prev.tx) / secs };
       v4 = v3.slice(0, -1) + ',"network_rate_stats":' + goJson(rate) + '}';
     }
-    if (tot && Number.isFinite(read)) t.prev = { read, ...tot };
+    // A one-shot sample is not a step of the stream: rates start from the stream's own samples.
+    if (streamed && tot && Number.isFinite(read)) t.prev = { read, ...tot };
     t.samples++;
     t.entry = { v3, v4, readAt: String(stats.read), samples: t.samples };
+    t.firstDone?.();
     if (t.samples === 1) log.debug('stats: first sample', { id: String(stats.id ?? '').slice(0, 12) });
   }
 }

@@ -55,8 +55,11 @@ export interface CallerCheck {
 
 export interface DataPlaneDeps {
   model: () => TaskModel;
-  /** The stats cache (docker/stats.ts): ready-made bodies, so a request only reads. */
-  stats: { get(id: string): { v3: string; v4: string } | undefined; isTracked(id: string): boolean };
+  /**
+   * The stats cache (docker/stats.ts): ready-made bodies, so a request only reads; `prime` opens
+   * the streams of containers nobody asked about lately and waits (bounded) for a first sample.
+   */
+  stats: { get(id: string): { v3: string; v4: string } | undefined; isTracked(id: string): boolean; prime(ids: Iterable<string>): Promise<void> };
   credentials: CredentialsPort;
   render: RenderContext;
   throttle: Throttle;

@@ -16,6 +16,11 @@ export function taskBody(r: Reads, task: Task, v: Version, withTags: boolean): s
   return r.cached(`${v}t|${task.arn}|${withTags}`, () => goJson(renderTask(task, v, withTags, r.deps.render)));
 }
 
+/** Opens (and waits for) the samples of containers whose stats were not asked for lately: only then does a request wait. */
+export async function primeStats(r: Reads, ids: string[]): Promise<void> {
+  if (ids.some((id) => r.deps.stats.isTracked(id) && !r.deps.stats.get(id))) await r.deps.stats.prime(ids);
+}
+
 /** The last sample; before the first one the agent marshals a nil pointer: {} in v4, null before. */
 export function statsBody(r: Reads, containerId: string, v: Version): string {
   const s = r.deps.stats.get(containerId);

@@ -3,7 +3,7 @@ import { LookupError, type MetadataHandler } from '../errors.ts';
 import { ok } from '../responses.ts';
 import { safeDecode } from '../router.ts';
 import type { Call, Entry, Handler, Reads } from '../types.ts';
-import { containerBody, statsBody, taskBody, taskStatsBody } from './bodies.ts';
+import { containerBody, primeStats, statsBody, taskBody, taskStatsBody } from './bodies.ts';
 
 /*
  * Task metadata v3 and v4 (spec §5, §6): the same handlers under three ways of naming the
@@ -45,14 +45,16 @@ export const taskMetadata = (by: Naming, withTags: boolean): Handler => (r, call
   return ok(taskBody(r, entry.task, v, withTags), id);
 };
 
-export const containerStats = (by: Naming): Handler => (r, call) => {
+export const containerStats = (by: Naming): Handler => async (r, call) => {
   const { v, id } = resolve(r, call, by, 'container stats');
   if (!r.deps.stats.isTracked(id)) throw new LookupError({ type: 'no-stats', version: v, id }, id);
+  await primeStats(r, [id]);
   return ok(statsBody(r, id, v), id);
 };
 
-export const taskStats = (by: Naming): Handler => (r, call) => {
+export const taskStats = (by: Naming): Handler => async (r, call) => {
   const { entry, v, id } = resolve(r, call, by, 'task stats');
+  await primeStats(r, entry.task.containers.map((c) => c.record.id));
   return ok(taskStatsBody(r, entry.task, v), id);
 };
 

@@ -33,6 +33,8 @@ async function streamed(): Promise<{ cache: StatsCache; send: (line: string) => 
   const docker = { getContainer: () => ({ stats: async () => stream }) } as unknown as Docker;
   const cache = new StatsCache(() => docker);
   cache.track([WEB.id]);
+  // Streams open on demand: as a first stats request would (this fake has no one-shot sample).
+  void cache.prime([WEB.id]);
   const send = async (line: string): Promise<StatsEntry> => {
     const before = cache.get(WEB.id)?.samples ?? 0;
     stream.write(line + '\n');

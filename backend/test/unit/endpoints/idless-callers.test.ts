@@ -29,7 +29,7 @@ function plane(records: ContainerRecord[], callers: CallerCheck) {
   const served: string[] = [];
   const dp = new DataPlane({
     model: () => model,
-    stats: { get: () => undefined, isTracked: () => false },
+    stats: { get: () => undefined, isTracked: () => false, prime: async () => undefined },
     credentials: {
       forContainer: async (e): Promise<CredentialsAnswer> => (served.push(e.container.record.name), { status: 200, body: '{"AccessKeyId":"ASIAFAKE"}', sourceId: 'fake' }),
       forRole: async (): Promise<CredentialsAnswer> => ({ status: 200, body: '{}' }),

@@ -79,7 +79,7 @@ export function plane(o: Options = {}) {
   const asked: string[] = [];
   const dp = new DataPlane({
     model: () => model,
-    stats: { get: (cid) => stats[cid], isTracked: (cid) => cid in stats },
+    stats: { get: (cid) => stats[cid], isTracked: (cid) => cid in stats, prime: async () => undefined },
     credentials: {
       forContainer: async (e) => (asked.push(`container ${e.container.ecsName}`), o.credentials?.(e.container.ecsName) ?? { status: 200, body: `{"AccessKeyId":"AKIA-${e.container.ecsName}"}`, sourceId: 'fake' }),
       forRole: async (e, role) => (asked.push(`role ${e.container.ecsName} ${role.arn ?? ''}${role.name ?? ''}`), { status: 200, body: `{"RoleArn":"${role.arn ?? role.name}"}`, sourceId: 'fake' }),
