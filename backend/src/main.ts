@@ -159,6 +159,7 @@ function ecsModeService(config: Config, s: State, d: Dock, live: LiveModel): Ecs
   return new EcsModeService({
     settings,
     attach: (id) => d.network.attach(id),
+    attachNew: (id) => d.network.connectNew(id),
     detach: (id) => d.network.detach(id),
     recreate: (id) => recreateWithEcsEnvironment(d.index.docker, id, settings),
     refresh: (id) => d.index.refresh(id),
@@ -262,6 +263,8 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
     tasks.reconcile();
     if (d.keeper.ready) d.guard.request();
   });
+  // Labelled containers join before they start, when the event comes in time (issue 13).
+  d.index.on('created', (id, attributes) => ecsMode.attachOnCreate(id, attributes));
   d.index.on('status', (connected) => {
     status();
     // After a daemon restart the network (or our attachment to it) may be gone.

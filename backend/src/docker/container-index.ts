@@ -25,6 +25,11 @@ export interface IndexEvents {
   change: [ids: string[]];
   /** Connected to or lost the Docker Engine. */
   status: [connected: boolean, error?: string];
+  /**
+   * A container was just created (before its inspect, and usually before its start): its id and
+   * the event's attributes (its labels, name, image), for whoever must act before it starts.
+   */
+  created: [id: string, attributes: Record<string, string>];
 }
 
 /**
@@ -168,6 +173,7 @@ export class ContainerIndex extends EventEmitter<IndexEvents> {
     if (e.Type === 'container' && RELEVANT.test(action)) id = e.Actor?.ID ?? e.id;
     else if (e.Type === 'network' && (action === 'connect' || action === 'disconnect')) id = e.Actor?.Attributes?.container;
     if (!id) return;
+    if (e.Type === 'container' && action === 'create') this.emit('created', id, e.Actor?.Attributes ?? {});
     if (action === 'destroy') {
       this.pending.delete(id);
       this.destroyed.delete(id);

@@ -188,6 +188,20 @@ export class ManagedNetwork {
     }
   }
 
+  /**
+   * Connect a container that was just created, at once (no inspect first): the race with its start
+   * is lost by milliseconds. A network mode that cannot join (host, none, container:…) is an error
+   * the caller may ignore; being connected already is not one.
+   */
+  async connectNew(containerId: string): Promise<void> {
+    try {
+      await this.docker().getNetwork(this.settings.name).connect({ Container: containerId });
+    } catch (err) {
+      if (/already exists|already attached/i.test(dockerMessage(err))) return;
+      throw err;
+    }
+  }
+
   /** Detach a container. Idempotent. */
   async detach(containerId: string): Promise<void> {
     try {

@@ -29,6 +29,8 @@ export interface EcsModeOutcome {
 export interface EcsModeDeps {
   settings: RecreateSettings;
   attach(id: string): Promise<void>;
+  /** Connect a just-created container at once, without looking at it first. */
+  attachNew(id: string): Promise<void>;
   detach(id: string): Promise<void>;
   recreate(id: string): Promise<RecreateResult>;
   refresh(id: string): Promise<ContainerRecord | undefined>;
@@ -42,7 +44,7 @@ export interface EcsModeDeps {
   choices: EcsChoices;
 }
 
-export function isLabelled(r: ContainerRecord): boolean {
+export function isLabelled(r: Pick<ContainerRecord, 'labels'>): boolean {
   return r.labels[LABEL.enable] === 'true' || Boolean(r.labels[LABEL.preset]);
 }
 
@@ -146,10 +148,28 @@ export class EcsModeService {
   }
 
   /** Containers labelled ecs-endpoints.enable=true (or with a preset label) join the network when they run. */
+  /**
+   * A labelled container was just created: attach it now, from the event alone, so that in most
+   * cases the network is in place before its first instruction runs (Docker accepts a network
+   * connect on a created container and applies it at start). `autoAttach` stays the fallback.
+   */
+  attachOnCreate(id: string, attributes: Record<string, string>): void {
+    if (!isLabelled({ labels: attributes }) || this.autoAttached.has(id) || this.d.choices.switchedOff(id) || this.d.networkBlocker()) return;
+    this.autoAttached.add(id);
+    this.d
+      .attachNew(id)
+      .then(() => this.d.refresh(id))
+      .catch((err: Error) => {
+        // E.g. network_mode host or container:…; the record-based path reports what matters.
+        this.autoAttached.delete(id);
+        log.debug('attach on create did not work', { container: attributes.name ?? id.slice(0, 12), error: err.message });
+      });
+  }
+
   autoAttach(): void {
     if (this.d.networkBlocker()) return;
     for (const r of this.d.records()) {
-      if (!isLabelled(r) || r.state !== 'running' || this.autoAttached.has(r.id) || this.d.choices.switchedOff(r.id)) continue;
+      if (!isLabelled(r) || (r.state !== 'running' && r.state !== 'created') || this.autoAttached.has(r.id) || this.d.choices.switchedOff(r.id)) continue;
       if (r.networks.some((n) => n.name === this.d.settings.network) || joinBlocker(r.networkMode)) continue;
       this.autoAttached.add(r.id);
       this.d

@@ -1,6 +1,9 @@
 import type { RequestKind } from '@ecs-endpoints/contract';
 import type { TaskModel } from '../tasks/types.ts';
-import { LookupError, problemResponse } from './errors.ts';
+import { LookupError, problemResponse, type Problem } from './errors.ts';
+
+/** Lookups that an unknown caller's settling can change (the credentials routes settle on their own). */
+const SETTLES: ReadonlySet<Problem['type']> = new Set(['caller-not-in-ecs-mode', 'unknown-endpoint-id', 'unknown-container']);
 import { ProtectionStore } from './protection.ts';
 import { malformedEscape, methodNotAllowed, notFound, redirect, refused, reply, throttled } from './responses.ts';
 import { routeTable } from './route-table.ts';
@@ -62,11 +65,22 @@ export class DataPlane {
       const owner = params.id === undefined ? undefined : this.model().byEndpointId.get(params.id);
       return methodNotAllowed(route.kind, owner?.container.record.id);
     }
+    const call = { req, path, query, params };
     try {
-      return reply(route.kind, await handler(this.reads, { req, path, query, params }));
+      return reply(route.kind, await handler(this.reads, call));
     } catch (e) {
-      if (e instanceof LookupError) return problemResponse(route.kind, e);
-      throw e;
+      if (!(e instanceof LookupError)) throw e;
+      // A container that started a moment ago may not be in the model yet (its first instruction
+      // asks for its metadata): learn about the caller once, bounded, then look again.
+      const callers = this.deps.callers;
+      if (route.kind === 'credentials' || !SETTLES.has(e.problem.type) || !callers || callers.known(req.remoteIp)) return problemResponse(route.kind, e);
+      await callers.settle(req.remoteIp);
+      try {
+        return reply(route.kind, await handler(this.reads, call));
+      } catch (again) {
+        if (again instanceof LookupError) return problemResponse(route.kind, again);
+        throw again;
+      }
     }
   }
 

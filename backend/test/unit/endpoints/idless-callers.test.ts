@@ -109,3 +109,24 @@ describe('undecodable paths', () => {
     expect(r.status).toBe(404);
   });
 });
+
+describe('metadata for a container that started a moment ago', () => {
+  it('settles an unknown caller once and answers from the model as it is afterwards (id-less and id forms)', async () => {
+    const C = rec('cccc', '169.254.170.132', { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/11111111-1111-4111-8111-111111111111' });
+    for (const url of ['/v4', '/v4/task', '/v4/11111111-1111-4111-8111-111111111111', '/v2/metadata']) {
+      const c = check(() => ({ ok: true }), () => p.setModel([C], 2));
+      const p = plane([], c);
+      const r = await p.dp.handle(req(url, C.networks[0]!.ip));
+      expect(r.status, url).toBe(200);
+      expect(c.settled).toEqual([C.networks[0]!.ip]);
+    }
+  });
+
+  it('answers as before, after one bounded settle, when the caller is still unknown', async () => {
+    const c = check(() => ({ ok: true }));
+    const { dp } = plane([], c);
+    const r = await dp.handle(req('/v4', '169.254.170.199'));
+    expect(r.status).toBe(404);
+    expect(c.settled).toEqual(['169.254.170.199']);
+  });
+});
