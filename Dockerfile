@@ -54,17 +54,18 @@ RUN npm ci -w backend --omit=dev --omit=optional --ignore-scripts --no-audit --n
  && rm -rf node_modules/@ecs-endpoints node_modules/.package-lock.json \
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' \) -exec rm -f {} +
 
-# nft for the address guard's helper container (anti-spoofing rules on the managed bridge), for
-# the target architecture: the build platform's apk installs Alpine's nftables into a separate root
-# (no emulation, nothing runs in the final stage). A base without apk (the offline test base, which
-# brings nft itself) leaves /nft empty.
+# nft for the address guard's helper container (anti-spoofing rules on the managed bridge), and
+# ip, tc and iptables for the fault-injection helper (the agent's commands in a task's namespace),
+# for the target architecture: the build platform's apk installs Alpine's packages into a separate
+# root (no emulation, nothing runs in the final stage). A base without apk (the offline test base,
+# which brings them itself) leaves /nft empty.
 FROM --platform=${BUILDPLATFORM:-linux/amd64} ${RUNTIME_IMAGE} AS nft
 ARG TARGETARCH
 RUN mkdir -p /nft \
  && if command -v apk >/dev/null; then \
       case "${TARGETARCH:-amd64}" in arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac; \
       mkdir -p /nft/etc/apk && cp /etc/apk/repositories /nft/etc/apk/ \
-      && apk add --quiet --no-cache --no-scripts --initdb --root /nft --arch "$arch" --keys-dir "/usr/share/apk/keys/$arch" nftables \
+      && apk add --quiet --no-cache --no-scripts --initdb --root /nft --arch "$arch" --keys-dir "/usr/share/apk/keys/$arch" nftables iproute2-minimal iproute2-tc iptables \
       && rm -rf /nft/etc /nft/lib/apk /nft/var /nft/dev /nft/proc /nft/sys /nft/tmp /nft/run /nft/lib/ld-musl-* /nft/lib/libc.musl-*; \
     fi
 

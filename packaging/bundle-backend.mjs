@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the backend for the image: backend/dist/main.js (and guard-helper.js), as `npm run build -w backend` does, with
+// Bundles the backend for the image: backend/dist/main.js (and guard-helper.js, fault-helper.js), as `npm run build -w backend` does, with
 // one difference that matters at run time. `--packages=external` leaves the workspace package
 // @ecs-endpoints/contract external too, and its entry point is TypeScript source that Node 20 cannot
 // import; so here every bare import stays external (served by the production node_modules) except
@@ -16,8 +16,13 @@ const deps = Object.keys(JSON.parse(readFileSync(join(backend, 'package.json'), 
 const workspace = (path) => path.startsWith('@ecs-endpoints/');
 
 await build({
-  // guard-helper.js runs in the address guard's short-lived privileged helper container.
-  entryPoints: { main: join(backend, 'src/cli.ts'), 'guard-helper': join(backend, 'src/docker/guard/helper-main.ts') },
+  // guard-helper.js runs in the address guard's short-lived privileged helper container,
+  // fault-helper.js in the fault-injection helper joined to a task's network namespace.
+  entryPoints: {
+    main: join(backend, 'src/cli.ts'),
+    'guard-helper': join(backend, 'src/docker/guard/helper-main.ts'),
+    'fault-helper': join(backend, 'src/docker/fault/helper-main.ts'),
+  },
   outdir: join(backend, 'dist'),
   bundle: true,
   platform: 'node',

@@ -58,6 +58,9 @@ const prereqs = [
   { what: 'a statically linked busybox with nc (the test image is built from it)', groups: docker, ok: staticBusybox, pkg: () => 'busybox-static' },
   { what: 'nsenter', groups: docker, ok: () => onPath('nsenter'), pkg: () => 'util-linux' },
   { what: 'nft', groups: docker, ok: () => onPath('nft'), pkg: () => 'nftables' },
+  // Fault injection: the agent's commands, in the host topology and in the test node image.
+  { what: 'tc', groups: docker, ok: () => onPath('tc'), pkg: () => 'iproute2' },
+  { what: 'iptables', groups: docker, ok: () => onPath('iptables') && onPath('xtables-nft-multi'), pkg: () => 'iptables' },
   { what: '/usr/bin/chromium', groups: ['serial'], ok: () => executable('/usr/bin/chromium'), pkg: () => 'chromium' },
   { what: '/usr/bin/aws', groups: ['serial'], ok: () => executable('/usr/bin/aws'), pkg: () => 'awscli' },
   // The tests run Debian's python3, not whichever one is first on PATH.

@@ -9,6 +9,9 @@ import { AddressGuard } from './docker/address-guard.ts';
 import { CallerIdentity } from './docker/caller-identity.ts';
 import { connectDocker, dockerOptions, type DockerConnection } from './docker/client.ts';
 import { ContainerIndex } from './docker/container-index.ts';
+import { NetworkFaults } from './docker/fault/injector.ts';
+import { FaultKeeper } from './docker/fault/keeper.ts';
+import { FirstWorkingNamespaceRunner, HelperNamespaceRunner, nsenterRunner } from './docker/fault/runners.ts';
 import { FirstWorkingRunner, HelperContainerRunner, localRunner, ownImage } from './docker/guard/runner.ts';
 import { HostAwsMirror } from './docker/host-aws.ts';
 import { NetworkKeeper } from './docker/network-keeper.ts';
@@ -100,9 +103,13 @@ function dockerRoom(config: Config, opts: BackendOptions, status: Status) {
     records: () => index.all(),
     networks: async () => (await index.docker.listNetworks()).map((n) => n.Name),
   });
+  // Faults: nsenter into the task's namespace as root on the host, else a helper container joined to it.
+  const nsHelper = () => new HelperNamespaceRunner(() => index.docker, () => ownImage(index.docker, config.self));
+  const nsRunner = config.topology === 'container' ? nsHelper() : runningInContainer() ? new FirstWorkingNamespaceRunner([nsenterRunner, nsHelper()]) : nsenterRunner;
   return {
     index,
     network,
+    faults: new FaultKeeper(new NetworkFaults(nsRunner, config.address)),
     keeper: new NetworkKeeper(network, config.topology === 'container', config.self, status),
     stats: new StatsCache(() => index.docker),
     guard,
@@ -185,6 +192,7 @@ function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): DataPlan
     throttle: new Throttle(config.rps.steady, config.rps.burst),
     refuseCaller: callerPolicy({ subnet: config.subnet, network: config.network, hostMayCall: config.topology === 'host' }),
     callers: d.callers,
+    faults: d.faults,
   });
 }
 
@@ -256,6 +264,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
     }
     d.stats.track(model.tasks.flatMap((t) => t.containers.filter((c) => c.record.state === 'running').map((c) => c.record.id)));
     ecsMode.autoAttach();
+    d.faults.onModel(model);
     events.emit('model', model);
   });
   d.index.on('change', () => {
@@ -356,6 +365,8 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       listenProblem = undefined;
       b.listening = true;
       live.rebuild();
+      // Not awaited: helper containers may take a while, and nothing waits for it.
+      void d.faults.clearLeftovers(live.current);
       log.info('data plane listening', { address: config.address, ports: config.metadataPorts, introspection: config.introspectionPort });
       status();
     },

@@ -110,7 +110,7 @@ export const AssignSourceSchema = z.object({
 });
 export type AssignSourceInput = z.infer<typeof AssignSourceSchema>;
 
-export type RequestKind = 'credentials' | 'metadata' | 'stats' | 'protection' | 'introspection' | 'other';
+export type RequestKind = 'credentials' | 'metadata' | 'stats' | 'protection' | 'fault' | 'introspection' | 'other';
 
 export interface RequestLogEntry {
   id: number;

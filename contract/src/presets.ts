@@ -39,6 +39,8 @@ export interface PresetTaskView {
   /** MiB. */
   memory?: number;
   tags?: Record<string, string>;
+  /** The task definition's enableFaultInjection: the agent's fault-injection routes act on the task. */
+  enableFaultInjection?: boolean;
 }
 
 export interface PresetView {

@@ -49,6 +49,21 @@ for w in $want; do
           mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"
         done
       fi
+      # tc, ip and iptables (with its extension modules, which it loads at run time), for the
+      # fault-injection helper (the extension image's Dockerfile installs Alpine's iproute2 and iptables).
+      for tool in tc ip xtables-nft-multi; do
+        t=$(command -v "$tool" || true); [ -n "$t" ] || continue
+        mkdir -p "$d/usr/sbin"; cp -L "$t" "$d/usr/sbin/$tool"
+        for lib in $(ldd "$t" | grep -oE '/[^ ]+'); do mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"; done
+      done
+      if [ -x "$d/usr/sbin/xtables-nft-multi" ]; then
+        for a in iptables ip6tables; do ln -sf xtables-nft-multi "$d/usr/sbin/$a"; done
+        xt=$(ls -d /usr/lib/*/xtables 2>/dev/null | head -1)
+        if [ -n "$xt" ]; then
+          mkdir -p "$d$xt"; cp -L "$xt"/*.so "$d$xt/"
+          for lib in $(ldd "$xt"/*.so | grep -v ":$" | grep -oE "/[^ ]+" | sort -u); do [ -e "$d$lib" ] || { mkdir -p "$d$(dirname "$lib")"; cp -L "$lib" "$d$lib"; }; done
+        fi
+      fi
       cp -L /etc/ssl/certs/ca-certificates.crt "$d/etc/ca-certificates.crt" 2>/dev/null || true
       printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n' > "$d/etc/passwd"
       printf 'root:x:0:\nnode:x:1000:\n' > "$d/etc/group"

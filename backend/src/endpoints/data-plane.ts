@@ -8,7 +8,8 @@ import { ProtectionStore } from './protection.ts';
 import { malformedEscape, methodNotAllowed, notFound, redirect, refused, reply, throttled } from './responses.ts';
 import { routeTable } from './route-table.ts';
 import { cleanPath } from './router.ts';
-import type { DataPlaneDeps, DataRequest, DataResponse, Reads } from './types.ts';
+import { Throttle } from './throttle.ts';
+import type { DataPlaneDeps, DataRequest, DataResponse, Handler, Reads } from './types.ts';
 
 export type { CallerCheck, CallerVerdict, CredentialsAnswer, CredentialsPort, DataPlaneDeps, DataRequest, DataResponse, Entry } from './types.ts';
 export { cleanPath } from './router.ts';
@@ -24,11 +25,14 @@ export class DataPlane {
   private cache = new Map<string, string>();
   private cacheVersion = -1;
   readonly protection: ProtectionStore;
+  /** The agent's second limiter on the fault routes: 0.2 per second, burst 1 (task_server_setup.go). */
+  private readonly faultThrottle: Throttle;
   /** What handlers see: reads only, no access to the pipeline. */
   private readonly reads: Reads;
 
   constructor(private readonly deps: DataPlaneDeps) {
     this.protection = deps.protection ?? new ProtectionStore();
+    this.faultThrottle = deps.faultThrottle ?? new Throttle(0.2, 1);
     this.reads = { model: () => this.model(), cached: (k, build) => this.cached(k, build), deps, protection: this.protection };
   }
 
@@ -50,12 +54,17 @@ export class DataPlane {
       'X-Rate-Limit-Request-Remote-Addr': `${req.remoteIp}:${req.remotePort}`,
     };
     if (!t.take(`${req.remoteIp}|${path}`)) return throttled(rl, kindOf(path));
-    const r = await this.route(req, path, query);
-    Object.assign(r.headers, rl);
+    return this.route(req, path, query, rl);
+  }
+
+  private async route(req: DataRequest, path: string, query: string, rl: Record<string, string>): Promise<DataResponse> {
+    const r = await this.routed(req, path, query, rl);
+    // The outer limiter's headers come first; a limited route's own limiter adds its values after them.
+    for (const [k, v] of Object.entries(rl)) r.headers[k] = r.headers[k] === undefined ? v : [v, r.headers[k] as string];
     return r;
   }
 
-  private async route(req: DataRequest, path: string, query: string): Promise<DataResponse> {
+  private async routed(req: DataRequest, path: string, query: string, rl: Record<string, string>): Promise<DataResponse> {
     const found = routeTable.match(req.method, path, this.reads);
     const handler = found?.route.handler;
     if (!found || !handler) return notFound();
@@ -65,20 +74,31 @@ export class DataPlane {
       const owner = params.id === undefined ? undefined : this.model().byEndpointId.get(params.id);
       return methodNotAllowed(route.kind, owner?.container.record.id);
     }
+    if (route.limited) {
+      const own = { ...rl, 'X-Rate-Limit-Limit': this.faultThrottle.limitHeader };
+      if (!this.faultThrottle.take(`${req.remoteIp}|${path}`)) return throttled(own, route.kind, 'You have reached maximum request limit');
+      const r = await this.handled(route.kind, handler, req, path, query, params);
+      Object.assign(r.headers, own);
+      return r;
+    }
+    return this.handled(route.kind, handler, req, path, query, params);
+  }
+
+  private async handled(kind: RequestKind, handler: Handler, req: DataRequest, path: string, query: string, params: Record<string, string>): Promise<DataResponse> {
     const call = { req, path, query, params };
     try {
-      return reply(route.kind, await handler(this.reads, call));
+      return reply(kind, await handler(this.reads, call));
     } catch (e) {
       if (!(e instanceof LookupError)) throw e;
       // A container that started a moment ago may not be in the model yet (its first instruction
       // asks for its metadata): learn about the caller once, bounded, then look again.
       const callers = this.deps.callers;
-      if (route.kind === 'credentials' || !SETTLES.has(e.problem.type) || !callers || callers.known(req.remoteIp)) return problemResponse(route.kind, e);
+      if (kind === 'credentials' || !SETTLES.has(e.problem.type) || !callers || callers.known(req.remoteIp)) return problemResponse(kind, e);
       await callers.settle(req.remoteIp);
       try {
-        return reply(route.kind, await handler(this.reads, call));
+        return reply(kind, await handler(this.reads, call));
       } catch (again) {
-        if (again instanceof LookupError) return problemResponse(route.kind, again);
+        if (again instanceof LookupError) return problemResponse(kind, again);
         throw again;
       }
     }
@@ -108,5 +128,6 @@ function kindOf(path: string): RequestKind {
   if (path.includes('credentials') || path === '/creds' || path.startsWith('/role')) return 'credentials';
   if (path.includes('stats')) return 'stats';
   if (path.includes('task-protection')) return 'protection';
+  if (path.includes('/fault/')) return 'fault';
   return 'metadata';
 }

@@ -27,7 +27,11 @@ export type Problem =
   | { type: 'unknown-endpoint-id'; version: 'v3' | 'v4'; handler: MetadataHandler; id: string }
   | { type: 'no-such-association'; version: 'v3' | 'v4'; associationType: string; name: string; containerId: string }
   | { type: 'unknown-fault-endpoint-id'; id: string }
-  | { type: 'fault-injection-disabled'; taskArn: string };
+  | { type: 'fault-injection-disabled'; taskArn: string }
+  /** A body the agent's fault handlers cannot decode or validate (their message). */
+  | { type: 'bad-fault-request'; message: string }
+  /** Containers of the task in several network namespaces: the agent's bridge mode. */
+  | { type: 'fault-network-mode'; mode: string };
 
 export class LookupError extends Error {
   constructor(
@@ -53,6 +57,11 @@ type Answer = { status: number; body: string; error?: string };
 /** The credentials API's error object; HTTPErrorCode has no json tag in the agent, so it is sent. */
 function credentials(status: number, code: string, message: string, error = message): Answer {
   return { status, body: goJson({ code, message, HTTPErrorCode: status }), error };
+}
+
+/** The fault routes' {"Error": …} (NetworkFaultInjectionResponse). */
+export function fault(status: number, message: string, error = message): Answer {
+  return { status, body: goJson({ Error: message }), error };
 }
 
 /** Metadata and stats errors are bare JSON strings. */
@@ -89,9 +98,13 @@ function answer(p: Problem): Answer {
     case 'no-such-association':
       return text(400, `${p.version.toUpperCase()} container associations handler: unable to get association '${p.name}' of type '${p.associationType}' for container '${p.containerId}'`, 'no such association');
     case 'unknown-fault-endpoint-id':
-      return { status: 404, body: goJson({ Error: `unable to find task for endpoint id: ${p.id}` }), error: 'unknown endpoint id' };
+      return fault(404, `unable to get task arn from request: unable to get task Arn from v3 endpoint ID: ${p.id}`, 'unknown endpoint id');
     case 'fault-injection-disabled':
-      return { status: 400, body: goJson({ Error: `enableFaultInjection is not enabled for task: ${p.taskArn}` }) };
+      return fault(400, `enableFaultInjection is not enabled for task: ${p.taskArn}`, 'the task is not marked for fault injection');
+    case 'bad-fault-request':
+      return fault(400, p.message);
+    case 'fault-network-mode':
+      return fault(400, `${p.mode} mode is not supported. Please use either host or awsvpc mode.`, 'the task\'s containers are in several network namespaces');
   }
 }
 

@@ -180,7 +180,7 @@ export function renderTask(task: Task, v: Version, withTags: boolean, ctx: Rende
     put(o, 'Containers', containers);
     put(o, 'VPCID', task.vpcId);
     put(o, 'ServiceName', task.serviceName);
-    o.FaultInjectionEnabled = false;
+    o.FaultInjectionEnabled = task.faultInjection;
     put(o, 'AvailabilityZoneID', task.availabilityZoneId);
   }
   return o;

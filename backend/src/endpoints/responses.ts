@@ -23,8 +23,8 @@ export function refused(message: string, kind: RequestKind): DataResponse {
   return { status: 403, headers: { 'Content-Type': TEXT_TYPE }, body: message + '\n', meta: { kind, error: 'caller not on the managed network' } };
 }
 
-export function throttled(rateLimit: Record<string, string>, kind: RequestKind): DataResponse {
-  return { status: 429, headers: { ...rateLimit, 'Content-Type': TEXT_TYPE }, body: 'You have reached maximum request limit.', meta: { kind, error: 'throttled' } };
+export function throttled(rateLimit: Record<string, string | string[]>, kind: RequestKind, message = 'You have reached maximum request limit.'): DataResponse {
+  return { status: 429, headers: { ...rateLimit, 'Content-Type': TEXT_TYPE }, body: message, meta: { kind, error: 'throttled' } };
 }
 
 export function notFound(): DataResponse {

@@ -1,5 +1,6 @@
 import { RouteTable, type Route } from './router.ts';
-import { faultInjection, taskProtection } from './routes/agent-api.ts';
+import { taskProtection } from './routes/agent-api.ts';
+import { faultInjection } from './routes/fault.ts';
 import { creds, credentialsV1, credentialsV2, roleByArn, roleByName } from './routes/credentials.ts';
 import { v2ContainerMetadata, v2ContainerStats, v2TaskMetadata, v2TaskStats } from './routes/v2.ts';
 import { association, associations, containerMetadata, containerStats, taskMetadata, taskStats, type Naming } from './routes/v3v4.ts';
@@ -59,7 +60,7 @@ const ROUTES: Route[] = [
   { pattern: `/api/${ID}/task-protection/v1/state`, methods: ['GET', 'PUT'], kind: 'protection', handler: taskProtection },
   {
     pattern: `/api/${ID}/fault/v1/{fault:network-blackhole-port|network-latency|network-packet-loss}/{action:start|stop|status}`,
-    methods: ['POST'], kind: 'other', handler: faultInjection,
+    methods: ['POST'], kind: 'fault', handler: faultInjection, limited: true,
   },
 
   // The older local emulator's id-less credential forms, for the caller at the source address.

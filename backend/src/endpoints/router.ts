@@ -33,6 +33,8 @@ export interface Route {
   kind: RequestKind;
   /** null reserves the path: it answers 404 and no later route may take it. */
   handler: Handler | null;
+  /** A second limiter on the route, after the method check (the agent's fault routes). */
+  limited?: boolean;
   /** A further condition on a match (gorilla's MatcherFunc); when false, later routes are tried. */
   when?: (reads: Reads, path: string) => boolean;
 }

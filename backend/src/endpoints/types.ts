@@ -1,4 +1,5 @@
 import type { RequestKind } from '@ecs-endpoints/contract';
+import type { FaultInjector } from '../tasks/faults.ts';
 import type { Task, TaskContainer, TaskModel } from '../tasks/types.ts';
 import type { ProtectionStore } from './protection.ts';
 import type { RenderContext } from './render.ts';
@@ -16,8 +17,9 @@ export interface DataRequest {
 
 export interface DataResponse {
   status: number;
-  headers: Record<string, string>;
   body: string;
+  /** A header sent twice (the fault routes' two limiters) has both values, in order. */
+  headers: Record<string, string | string[]>;
   /** For the request log: never a secret. */
   meta: { kind: RequestKind; containerId?: string; sourceId?: string; error?: string };
 }
@@ -71,6 +73,10 @@ export interface DataPlaneDeps {
   refuseCaller?: (ip: string) => string | undefined;
   /** Without it (unit tests of routing) every address counts as its container's. */
   callers?: CallerCheck;
+  /** Applies network faults in a task's namespace (docker/fault); without it they answer "internal error". */
+  faults?: FaultInjector;
+  /** The fault routes' own limiter (the agent: 0.2 per second, burst 1, per source IP and path). */
+  faultThrottle?: Throttle;
 }
 
 /** What a route handler may read: the model, the deps and the render cache, nothing else. */

@@ -166,7 +166,9 @@ export function credentialsSpec(preset: Preset): string | undefined {
 }
 
 export function taskOverrides(preset: Preset): TaskOverrides | undefined {
-  return preset.task ? { ...preset.task } : undefined;
+  if (!preset.task) return undefined;
+  const { enableFaultInjection, ...task } = preset.task;
+  return enableFaultInjection === undefined ? task : { ...task, faultInjection: enableFaultInjection };
 }
 
 /**

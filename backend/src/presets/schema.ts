@@ -53,6 +53,7 @@ export const PresetTaskSchema = z
     cpu: z.number().positive().max(192).optional().describe('Task CPU in vCPU, e.g. 0.5.'),
     memory: z.number().int().positive().optional().describe('Task memory in MiB.'),
     tags: z.record(z.string().min(1).max(128), z.string().max(256)).optional(),
+    enableFaultInjection: z.boolean().optional().describe("The task definition's enableFaultInjection: the fault-injection routes under ECS_AGENT_URI act on the task's network."),
   })
   .describe('Task metadata overrides.');
 

@@ -52,6 +52,8 @@ const TaskDefinition = z.looseObject({
   cpu: z.string().optional(),
   memory: z.string().optional(),
   tags: z.array(z.object({ key: z.string(), value: z.string() })).optional(),
+  /** Fault injection (agent 1.88+): the agent's fault routes act on the task's network namespace. */
+  enableFaultInjection: z.boolean().optional(),
 });
 
 export type ContainerDef = z.infer<typeof ContainerDefinition>;

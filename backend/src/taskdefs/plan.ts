@@ -126,6 +126,7 @@ export function buildPlan(parsed: ParsedTaskDef, baseSpec: string, s: PlanSettin
     ...(limits.cpu ? { [LABEL.cpu]: String(limits.cpu) } : {}),
     ...(limits.memory ? { [LABEL.memory]: String(limits.memory) } : {}),
     ...Object.fromEntries((def.tags ?? []).map((t) => [`${LABEL.tagPrefix}${t.key}`, t.value])),
+    ...(def.enableFaultInjection ? { [LABEL.faultInjection]: 'true' } : {}),
   };
   const name = (n: string) => dockerName(def.family, revision, n, ids.taskId);
   const pauseName = name('internalecspause');

@@ -30,6 +30,8 @@ export const LABEL = {
   /** The log configuration a task definition gave (Docker keeps the logs locally): shown in LogDriver / LogOptions. */
   logDriver: 'ecs-endpoints.log-driver',
   logOptions: 'ecs-endpoints.log-options',
+  /** `true`: the task has enableFaultInjection (the agent's fault routes under ECS_AGENT_URI work for it). */
+  faultInjection: 'ecs-endpoints.fault-injection',
   /** Set on containers this backend created (recreated with the ECS environment). */
   managed: 'ecs-endpoints.managed',
 } as const;
@@ -77,6 +79,8 @@ function overridesFromLabels(labels: Record<string, string>): TaskOverrides {
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) if (k.startsWith(LABEL.tagPrefix)) tags[k.slice(LABEL.tagPrefix.length)] = v;
   if (Object.keys(tags).length) o.tags = tags;
+  const fault = labels[LABEL.faultInjection]?.toLowerCase();
+  if (fault === 'true' || fault === 'false') o.faultInjection = fault === 'true';
   return o;
 }
 
@@ -234,6 +238,7 @@ function makeTask(key: string, group: Member[], settings: ModelSettings, ids: Id
     cpu: o.cpu,
     memory: o.memory,
     tags: o.tags ?? {},
+    faultInjection: o.faultInjection ?? false,
     networkMode: group.some((m) => m.via === 'namespace') ? 'awsvpc' : 'bridge',
     ...status,
     ...taskTimes(sorted, status.knownStatus),

@@ -69,6 +69,8 @@ export interface TaskOverrides {
   cpu?: number;
   memory?: number;
   tags?: Record<string, string>;
+  /** The task definition's enableFaultInjection: the agent's fault routes act on the task's namespace. */
+  faultInjection?: boolean;
 }
 
 export interface ModelSettings {
@@ -137,6 +139,8 @@ export interface Task {
   cpu?: number;
   memory?: number;
   tags: Record<string, string>;
+  /** enableFaultInjection: the fault-injection routes may change the task's network namespace. */
+  faultInjection: boolean;
   /** awsvpc when its containers share one network namespace. */
   networkMode: 'bridge' | 'awsvpc';
   knownStatus: 'RUNNING' | 'STOPPED' | 'CREATED';

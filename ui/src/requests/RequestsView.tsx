@@ -21,7 +21,7 @@ import { CodeSnippet } from '../common/CodeSnippet.tsx';
 import { clockTime, httpStatusColor } from '../common/format.ts';
 import { Mono } from '../common/Mono.tsx';
 
-const KINDS: RequestKind[] = ['credentials', 'metadata', 'stats', 'protection', 'introspection', 'other'];
+const KINDS: RequestKind[] = ['credentials', 'metadata', 'stats', 'protection', 'fault', 'introspection', 'other'];
 const ALL = '__all__';
 
 function containerKey(e: RequestLogEntry): string {

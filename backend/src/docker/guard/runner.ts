@@ -82,12 +82,9 @@ export class HelperContainerRunner implements GuardRunner {
     const d = this.docker();
     if (!this.image) {
       this.image = await ownImage(d, this.selfRef);
-      // Helpers a killed backend (of an older version) left behind.
-      for (const c of await d.listContainers({ all: true, filters: JSON.stringify({ label: [HELPER_LABEL], status: ['exited', 'created', 'dead'] }) })) {
-        await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-      }
+      await removeStaleHelpers(d);
     }
-    const c = await d.createContainer({
+    return runHelperContainer(d, {
       Image: this.image,
       Entrypoint: ['node', '/app/backend/dist/guard-helper.js'],
       Cmd: [verb, Buffer.from(JSON.stringify(plan)).toString('base64')],
@@ -98,27 +95,39 @@ export class HelperContainerRunner implements GuardRunner {
       // this backend is stopped while it runs.
       HostConfig: { NetworkMode: 'host', PidMode: 'host', CapAdd: ['NET_ADMIN', 'SYS_PTRACE'], AutoRemove: true },
     });
-    try {
-      const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
-      const ended = new Promise<void>((r) => stream.once('end', () => r()));
-      const out = new PassThrough();
-      const err = new PassThrough();
-      const chunks: Buffer[] = [];
-      const errChunks: Buffer[] = [];
-      out.on('data', (b: Buffer) => chunks.push(b));
-      err.on('data', (b: Buffer) => errChunks.push(b));
-      d.modem.demuxStream(stream, out, err);
-      // Waiting for the next exit from before the start: an auto-removed container cannot be waited on after.
-      const exited = c.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
-      await c.start();
-      const { StatusCode } = await exited;
-      // The attach stream ends with the container; its last bytes may still be on their way.
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
-      if (StatusCode !== 0) throw new Error(Buffer.concat(errChunks).toString('utf8').trim() || `the helper exited with ${StatusCode}`);
-      return Buffer.concat(chunks).toString('utf8');
-    } finally {
-      await c.remove({ force: true }).catch(() => undefined);
-    }
+  }
+}
+
+/** Helpers a killed backend (of an older version) left behind. */
+export async function removeStaleHelpers(d: Docker): Promise<void> {
+  for (const c of await d.listContainers({ all: true, filters: JSON.stringify({ label: [HELPER_LABEL], status: ['exited', 'created', 'dead'] }) })) {
+    await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Runs a short-lived helper container to its end: its stdout, or an error with its stderr. */
+export async function runHelperContainer(d: Docker, spec: Docker.ContainerCreateOptions): Promise<string> {
+  const c = await d.createContainer(spec);
+  try {
+    const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+    const ended = new Promise<void>((r) => stream.once('end', () => r()));
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const chunks: Buffer[] = [];
+    const errChunks: Buffer[] = [];
+    out.on('data', (b: Buffer) => chunks.push(b));
+    err.on('data', (b: Buffer) => errChunks.push(b));
+    d.modem.demuxStream(stream, out, err);
+    // Waiting for the next exit from before the start: an auto-removed container cannot be waited on after.
+    const exited = c.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+    await c.start();
+    const { StatusCode } = await exited;
+    // The attach stream ends with the container; its last bytes may still be on their way.
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    if (StatusCode !== 0) throw new Error(Buffer.concat(errChunks).toString('utf8').trim() || `the helper exited with ${StatusCode}`);
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined);
   }
 }
 

@@ -1,7 +1,6 @@
 /**
  * The agent API under ECS_AGENT_URI over an in-memory model: task scale-in protection (GET and
- * PUT only, the agent's decoding order and error shapes) and fault injection (POST only, never
- * enabled locally).
+ * PUT only, the agent's decoding order and error shapes). Fault injection: fault-routes.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { ProtectionStore } from '../../../src/endpoints/protection.ts';
@@ -56,37 +55,5 @@ describe('task protection (/api/<id>/task-protection/v1/state)', () => {
       }
     }
     expect((await p.call(`/api/${p.endpoint(WEB)}/task-protection/v1/state`, OUTSIDER, { method: 'POST' })).meta.containerId).toBe(WEB.id);
-  });
-});
-
-describe('fault injection (/api/<id>/fault/v1/<fault>/<action>)', () => {
-  it('is not enabled for any local task', async () => {
-    const p = plane();
-    const arn = p.entry(WEB).task.arn;
-    for (const fault of ['network-blackhole-port', 'network-latency', 'network-packet-loss']) {
-      for (const action of ['start', 'stop', 'status']) {
-        const r = await p.call(`/api/${p.endpoint(WEB)}/fault/v1/${fault}/${action}`, OUTSIDER, { method: 'POST', body: '{}' });
-        expect(wire(r)).toEqual(json(400, `{"Error":"enableFaultInjection is not enabled for task: ${arn}"}`));
-        expect(r.meta).toMatchObject({ kind: 'other', containerId: WEB.id });
-      }
-    }
-  });
-
-  it('an unknown endpoint id is a 404 naming it', async () => {
-    const p = plane();
-    const r = await p.call(`/api/${BOGUS}/fault/v1/network-latency/start`, OUTSIDER, { method: 'POST' });
-    expect(wire(r)).toEqual(json(404, `{"Error":"unable to find task for endpoint id: ${BOGUS}"}`));
-    expect(r.meta).toEqual({ kind: 'other', error: 'unknown endpoint id' });
-  });
-
-  it('only POST: anything else is a 405 with an empty body', async () => {
-    const p = plane();
-    for (const id of [p.endpoint(WEB), BOGUS]) {
-      for (const method of ['GET', 'PUT', 'HEAD']) {
-        const r = await p.call(`/api/${id}/fault/v1/network-packet-loss/status`, OUTSIDER, { method });
-        expect(wire(r), `${method} ${id}`).toEqual({ status: 405, body: '', headers: rateHeaders() });
-        expect(r.meta.kind).toBe('other');
-      }
-    }
   });
 });

@@ -10,6 +10,7 @@ import type { RenderContext } from '../../../src/endpoints/render.ts';
 import { Throttle } from '../../../src/endpoints/throttle.ts';
 import type { StatsEntry } from '../../../src/docker/stats.ts';
 import { buildModel } from '../../../src/tasks/model.ts';
+import type { FaultInjector } from '../../../src/tasks/faults.ts';
 import type { ContainerRecord, IdAllocator, TaskModel } from '../../../src/tasks/types.ts';
 
 export const NET = 'ecs-endpoints';
@@ -62,6 +63,9 @@ export interface Options {
   refuseCaller?: (ip: string) => string | undefined;
   throttle?: Throttle;
   protection?: ProtectionStore;
+  faults?: FaultInjector;
+  /** The fault routes' limiter; by default one that never refuses. */
+  faultThrottle?: Throttle;
 }
 
 export const statsOf = (v3: string, v4: string): StatsEntry => ({ v3, v4, readAt: '2026-01-01T00:00:00Z', samples: 2 });
@@ -89,6 +93,8 @@ export function plane(o: Options = {}) {
     throttle: o.throttle ?? new Throttle(1000, 1000),
     protection: o.protection,
     refuseCaller: o.refuseCaller,
+    faults: o.faults,
+    faultThrottle: o.faultThrottle ?? new Throttle(1000, 1000),
   });
   const entry = (r: ContainerRecord) => model.byContainerId.get(r.id)!;
   const call = (url: string, from: ContainerRecord | string = OUTSIDER, more: Partial<DataRequest> = {}) =>
@@ -107,4 +113,4 @@ export function rateHeaders(ip = OUTSIDER, limit = '1000.00', forwardedFor = '')
 }
 
 /** Status, body and headers, in one value so a mismatch shows all three. */
-export const wire = (r: { status: number; body: string; headers: Record<string, string> }) => ({ status: r.status, body: r.body, headers: r.headers });
+export const wire = (r: { status: number; body: string; headers: Record<string, string | string[]> }) => ({ status: r.status, body: r.body, headers: r.headers });
