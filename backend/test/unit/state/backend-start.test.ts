@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createControlApp } from '../../../src/control/app.ts';
 import { lightBackend, onCleanup, tempDir } from '../control/helpers.ts';
 
-const FILES = ['ids.json', 'assignments.json', 'ecs-mode.json', 'sources.json', 'presets.json', 'task-runs.json'];
+const FILES = ['ids.json', 'assignments.json', 'ecs-mode.json', 'sources.json', 'presets.json', 'task-runs.json', 'discovery-names.json'];
 
 async function statusOf(stateDir: string) {
   const { backend } = await lightBackend({ stateDir });
@@ -22,7 +22,7 @@ describe('the backend over a broken state dir', () => {
     const { backend, r } = await statusOf(stateDir);
     expect(r.status).toBe(200);
     const ids = backend.problems().map((p) => p.id);
-    expect(ids).toEqual(expect.arrayContaining(['state-ids', 'state-assignments', 'state-ecs-mode', 'state-sources', 'state-task-runs', 'presets-state']));
+    expect(ids).toEqual(expect.arrayContaining(['state-ids', 'state-assignments', 'state-ecs-mode', 'state-discovery-names', 'state-sources', 'state-task-runs', 'presets-state']));
   });
 
   it('starts, answers the control API and reports the problem when the state dir cannot even be created', async () => {
@@ -30,7 +30,7 @@ describe('the backend over a broken state dir', () => {
     writeFileSync(blocker, '');
     const { backend, r } = await statusOf(join(blocker, 'state'));
     expect(r.status).toBe(200);
-    expect(backend.problems().filter((p) => p.id.startsWith('state-') || p.id === 'presets-state')).toHaveLength(6);
+    expect(backend.problems().filter((p) => p.id.startsWith('state-') || p.id === 'presets-state')).toHaveLength(7);
     // Changes are kept in memory.
     backend.sources.create({ type: 'profile', name: 'Dev', profile: 'dev' });
     expect(backend.sources.get('dev')).toBeDefined();
