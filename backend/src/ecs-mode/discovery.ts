@@ -4,6 +4,8 @@ import { LABEL } from '../tasks/model.ts';
 import { log } from '../log.ts';
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
+const MAX_ATTEMPTS = 3;
+const RETRY_MS = 1000;
 const COMPOSE_SERVICE = 'com.docker.compose.service';
 
 /** A discovery name another container holds; the control API answers 409 with the holder's name. */
@@ -54,7 +56,8 @@ interface Plan {
  */
 export class DiscoveryNames {
   private applied = new Map<string, Set<string>>();
-  private failed = new Map<string, string>();
+  /** The last change Docker refused per container, and how often: retried a few times, a second apart. */
+  private failed = new Map<string, { signature: string; attempts: number }>();
   /** One change per container at a time; a later one runs after it, on what Docker then says. */
   private inFlight = new Map<string, Promise<void>>();
 
@@ -163,7 +166,9 @@ export class DiscoveryNames {
 
   /** Bring every container's aliases in line with its names (after Docker events and changes). */
   reconcile(): void {
-    for (const { r } of this.holders()) this.apply(r.id, []).catch(() => undefined);
+    // Running ones only: compose connects and starts a created container itself, and a reconnect
+    // racing its start could leave it off the network.
+    for (const { r } of this.holders()) if (r.state === 'running') this.apply(r.id, []).catch(() => undefined);
   }
 
   private apply(id: string, alsoRemove: string[]): Promise<void> {
@@ -196,15 +201,18 @@ export class DiscoveryNames {
       return;
     }
     const signature = JSON.stringify([add, remove]);
-    if (this.failed.get(owner.id) === signature && !alsoRemove.length) return;
+    const failed = this.failed.get(owner.id);
+    if (failed?.signature === signature && failed.attempts >= MAX_ATTEMPTS && !alsoRemove.length) return;
     try {
       await this.d.setAliases(owner.id, add, remove);
       this.applied.set(owner.id, granted);
       this.failed.delete(owner.id);
       log.info('discovery names set', { container: owner.name, added: add, removed: remove });
     } catch (err) {
-      this.failed.set(owner.id, signature);
-      log.warn('discovery names not set', { container: owner.name, error: (err as Error).message });
+      const attempts = failed?.signature === signature ? failed.attempts + 1 : 1;
+      this.failed.set(owner.id, { signature, attempts });
+      log.warn('discovery names not set', { container: owner.name, error: (err as Error).message, attempts });
+      if (attempts < MAX_ATTEMPTS) setTimeout(() => this.reconcile(), RETRY_MS).unref();
       throw err;
     } finally {
       await this.d.refresh(owner.id).catch(() => undefined);
