@@ -201,8 +201,9 @@ function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): DataPlan
  * own image (present wherever the backend runs in a container; a node process that waits), else
  * the Kubernetes pause image (pulled once).
  */
-function taskRunner(config: Config, s: State, d: Dock): TaskRunner {
+function taskRunner(config: Config, s: State, d: Dock, discovery: DiscoveryNames): TaskRunner {
   return new TaskRunner({
+    discoveryHolder: (name, serviceName) => discovery.holder(name, serviceName),
     docker: taskDocker(() => d.index.docker),
     record: (id) => d.index.get(id),
     settings: { region: config.region, accountId: config.accountId, cluster: config.cluster, launchType: config.launchType, network: config.network, address: config.address },
@@ -253,7 +254,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   const requests = new RequestLog();
   const plane = dataPlane(config, s, d, live);
   const hostAws = hostAwsMirror(config, s, d);
-  const tasks = taskRunner(config, s, d);
+  const tasks = taskRunner(config, s, d, discovery);
   s.hostProcesses?.setInUse(() => processRoots(s.broker.awsConfigFiles, s.sources.profilesBehind(sourcesInUse(s, live))));
 
   // One way: Docker events → index → model → (stats, guard, auto-attach, live clients).

@@ -219,6 +219,15 @@ export class DiscoveryNames {
     }
   }
 
+  /** Who holds or asks for `name` on the network (a container's name, alias or wanted name), or a reservation. */
+  holder(name: string, serviceName?: string): string | undefined {
+    for (const o of this.d.records()) {
+      if (!this.onNetwork(o) || (serviceName && o.labels[LABEL.serviceName] === serviceName)) continue;
+      if (o.name === name || this.onNetwork(o)?.aliases?.includes(name) || this.wanted(o).some((w) => w.name === name)) return o.name;
+    }
+    return this.d.reservedBy(name);
+  }
+
   /** Aliases for a container about to join the network (so it joins with them, no reconnect). */
   aliasesFor(r: ContainerRecord): string[] {
     const taken = new Map<string, ContainerRecord>();
@@ -230,9 +239,10 @@ export class DiscoveryNames {
   }
 }
 
-/** Replicas of one compose service share its names (a service's tasks share theirs on ECS). */
+/** Replicas of one compose service, or tasks of one ECS service, share its names (as a service's tasks do on ECS). */
 function replicas(a: ContainerRecord, b: ContainerRecord): boolean {
   const p = a.labels[COMPOSE_PROJECT];
   const s = a.labels[COMPOSE_SERVICE];
-  return Boolean(p && s && p === b.labels[COMPOSE_PROJECT] && s === b.labels[COMPOSE_SERVICE]);
+  const svc = a.labels[LABEL.serviceName];
+  return Boolean((p && s && p === b.labels[COMPOSE_PROJECT] && s === b.labels[COMPOSE_SERVICE]) || (svc && svc === b.labels[LABEL.serviceName]));
 }

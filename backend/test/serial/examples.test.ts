@@ -1,12 +1,13 @@
 /**
  * Every compose example in examples/ end to end, as a user runs it: the backend on the real
- * 169.254.170.0/24 (the examples call 169.254.170.2, as the SDKs do), `docker-compose up -d` with
+ * 169.254.170.0/24 (the examples call 169.254.170.2, as the SDKs do), `docker-compose up -d` (or
+ * `docker compose`) with
  * the offline test images, the example's own check.sh, and `down`. The default source is `fake`,
  * so /creds and /role/<name> answer without AWS.
  *
  * Serial: it owns 169.254.170.0/24 while it runs.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const SUBNET = '169.254.170.0/24';
 
 let tb: TestBackend;
+/** Debian's docker-compose (v1) where installed, else the Compose v2 plugin: the examples suit both. */
+const COMPOSE = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0 ? ['docker-compose'] : ['docker', 'compose'];
 
 interface Run {
   code: number;
@@ -38,19 +41,19 @@ async function example(dir: string): Promise<Run> {
   const cwd = join(EXAMPLES, dir);
   const env = {
     COMPOSE_PROJECT_NAME: uniqueName('ex').replace(/-/g, ''),
-    COMPOSE: 'docker-compose',
+    COMPOSE: COMPOSE.join(' '),
     ECS_ENDPOINTS_NETWORK: tb.network,
     NODE_IMAGE,
     BUSYBOX_IMAGE: BUSYBOX,
   };
   try {
-    const up = await run('docker-compose', ['up', '-d'], cwd, env);
+    const up = await run(COMPOSE[0]!, [...COMPOSE.slice(1), 'up', '-d'], cwd, env);
     expect(up.code, up.out).toBe(0);
     const check = await run('sh', ['check.sh'], cwd, env);
     console.info(`examples/${dir}/check.sh\n${check.out}`);
     return check;
   } finally {
-    const down = await run('docker-compose', ['down', '-v', '--remove-orphans', '-t', '2'], cwd, env);
+    const down = await run(COMPOSE[0]!, [...COMPOSE.slice(1), 'down', '-v', '--remove-orphans', '-t', '2'], cwd, env);
     if (down.code !== 0) console.warn(`docker-compose down in ${dir}: ${down.out}`);
   }
 }
