@@ -6,3 +6,5 @@ echo "ok - frontend -> http://orders.local:8080/ (discovery name) reaches orders
 in_ frontend node /probe/probe.mjs get http://orders:8080/ | grep -q '"service":"orders"'
 echo "ok - frontend -> http://orders:8080/ (compose service name) reaches orders"
 expect orders 'http://169.254.170.2/v4/task' 'ServiceName=^orders$'
+# orders was reconnected to take its name: its new address is bound to it, so /creds answers it.
+expect orders 'http://169.254.170.2/creds' 'AccessKeyId=^ASIA'

@@ -107,6 +107,6 @@ describe('the compose examples, each with its check.sh', () => {
   }, 180_000);
 
   it('05 service discovery: a request by a discovery name and by the compose name; ServiceName in the metadata', async () => {
-    passed(await example('05-service-discovery'), [/orders\.local:8080\/ \(discovery name\) reaches orders/, /orders:8080\/ \(compose service name\) reaches orders/, /ServiceName = orders/]);
+    passed(await example('05-service-discovery'), [/orders\.local:8080\/ \(discovery name\) reaches orders/, /orders:8080\/ \(compose service name\) reaches orders/, /ServiceName = orders/, /creds AccessKeyId = ASIA/]);
   }, 180_000);
 });
