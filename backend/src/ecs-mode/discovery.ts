@@ -40,6 +40,8 @@ export interface DiscoveryDeps {
 interface Wanted {
   name: string;
   origin: DiscoveryOrigin;
+  /** For a namespace member's name: the member's container name. */
+  from?: string;
 }
 
 /** Per container on the network: the names it gets, and the ones another holds. */
@@ -94,8 +96,8 @@ export class DiscoveryNames {
       .map((r) => {
         const own = this.wanted(r);
         const seen = new Set(own.map((w) => w.name));
-        const fromMembers = (members.get(r.id) ?? []).flatMap((m) => this.wanted(m)).filter((w) => !seen.has(w.name) && seen.add(w.name));
-        return { r, wanted: [...own, ...fromMembers.map((w) => ({ name: w.name, origin: 'member' as const }))] };
+        const fromMembers = (members.get(r.id) ?? []).flatMap((m) => this.wanted(m).map((w) => ({ ...w, from: m.name }))).filter((w) => !seen.has(w.name) && seen.add(w.name));
+        return { r, wanted: [...own, ...fromMembers.map((w) => ({ name: w.name, origin: 'member' as const, from: w.from }))] };
       });
   }
 
@@ -111,10 +113,10 @@ export class DiscoveryNames {
     for (const { r, wanted } of holders) {
       const granted = new Set<string>();
       const refused = new Map<string, string>();
-      for (const { name, origin } of wanted) {
+      for (const { name, origin, from } of wanted) {
         const h = held.get(name);
         const reserved = origin === 'own' ? undefined : this.d.reservedBy(name);
-        if (reserved && reserved !== r.name) refused.set(name, reserved);
+        if (reserved && reserved !== r.name && reserved !== from) refused.set(name, reserved);
         else if (h && h.id !== r.id && !replicas(h, r)) refused.set(name, h.name);
         else {
           granted.add(name);
@@ -138,6 +140,7 @@ export class DiscoveryNames {
     const mine = this.wanted(r);
     const list = ownerId === r.id ? this.holders().find((h) => h.r.id === r.id)?.wanted ?? mine : mine;
     return list.map(({ name, origin }) => {
+      // A member's own names: shown as its own, refused or not on its namespace owner.
       const heldBy = refused?.get(name);
       return { name, origin, active: aliases.has(name) && !heldBy, ...(heldBy ? { heldBy } : {}) };
     });
@@ -150,11 +153,14 @@ export class DiscoveryNames {
   async setOwn(r: ContainerRecord, names: string[]): Promise<void> {
     const before = this.d.own(r.name);
     const probe = [...this.d.records()];
+    // A namespace member's names live on its owner's endpoint: the owner does not hold them against it.
+    const e = this.d.model().byContainerId.get(r.id);
+    const ownerId = e?.container.via === 'namespace' ? e.container.namespaceOwnerId : r.id;
     for (const name of names) {
       const reserved = this.d.reservedBy(name);
       if (reserved && reserved !== r.name) throw new DiscoveryConflictError(name, reserved);
       for (const o of probe) {
-        if (o.id === r.id || replicas(o, r) || !this.onNetwork(o)) continue;
+        if (o.id === r.id || o.id === ownerId || replicas(o, r) || !this.onNetwork(o)) continue;
         const theirs = new Set([o.name, ...(this.onNetwork(o)?.aliases ?? []), ...this.wanted(o).map((w) => w.name)]);
         if (theirs.has(name)) throw new DiscoveryConflictError(name, o.name);
       }
