@@ -9,18 +9,23 @@ import { request } from 'node:http';
 
 const USAGE = `Usage:
   ecs-endpoints run-task --task-definition <file|-|family:revision|arn> [--base-source <spec>] [--secret NAME=VALUE]... [--wait]
+                        [--service-name <name>] [--service-connect <file>] [--service-registry <name.namespace>]...
   ecs-endpoints stop-task <task-id>
   ecs-endpoints list-tasks
 Options:
   --control <host:port|unix:/path>  where the backend's control API listens (default: $ECS_ENDPOINTS_CONTROL or 127.0.0.1:8080)
   --base-source <spec>              where the task role is assumed from: profile:<name>, source:<id>, default, fake, none
   --secret NAME=VALUE               a local value for a secret (by name or valueFrom) instead of AWS; repeatable
-  --wait                            follow the task until it stops; exit with its essential containers' exit code`;
+  --wait                            follow the task until it stops; exit with its essential containers' exit code
+  --service-name <name>             the ECS service it belongs to (ServiceName in its task metadata)
+  --service-connect <file>          the service's serviceConnectConfiguration (create-service's JSON): its client
+                                    aliases become names other containers on the network reach the task by
+  --service-registry <name>         a Cloud Map name for the task (orders.local: service orders in namespace local); repeatable`;
 
 class CliError extends Error {}
 
 function parseArgs(argv) {
-  const out = { _: [], secrets: {} };
+  const out = { _: [], secrets: {}, registries: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -31,6 +36,12 @@ function parseArgs(argv) {
     if (a === '--wait') out.wait = true;
     else if (a === '--task-definition') out.taskDefinition = value();
     else if (a === '--base-source') out.baseSource = value();
+    else if (a === '--service-name') out.serviceName = value();
+    else if (a === '--service-connect') out.serviceConnect = value();
+    else if (a === '--service-registry') {
+      const [name, ...ns] = value().split('.');
+      out.registries.push({ name, ...(ns.length ? { namespace: ns.join('.') } : {}) });
+    }
     else if (a === '--control') out.control = value();
     else if (a === '--secret') {
       const v = value();
@@ -115,11 +126,16 @@ const REGISTERED = /^(?:arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?
 
 function readDefinition(file) {
   if (!file) throw new CliError('run-task needs --task-definition <file> (what aws ecs describe-task-definition prints), - for stdin, or a registered family:revision.');
+  return readJson(file, true);
+}
+
+/** A JSON file (or stdin); with `registeredOk`, undefined for a missing file named like a registered task definition. */
+function readJson(file, registeredOk = false) {
   let text;
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
-    if (err.code === 'ENOENT' && REGISTERED.test(file)) return undefined;
+    if (registeredOk && err.code === 'ENOENT' && REGISTERED.test(file)) return undefined;
     throw new CliError(`Cannot read ${file}: ${err.code ?? err.message}.`);
   }
   try {
@@ -203,6 +219,10 @@ async function main(argv) {
       ...(args.baseSource ? { baseSource: args.baseSource } : {}),
       ...(Object.keys(args.secrets).length ? { secretOverrides: args.secrets } : {}),
       ...(Object.keys(files).length ? { environmentFileContents: files } : {}),
+      ...(args.serviceName ? { serviceName: args.serviceName } : {}),
+      // The configuration itself, or create-service's input that holds it.
+      ...(args.serviceConnect ? { serviceConnect: ((j) => j.serviceConnectConfiguration ?? j)(readJson(args.serviceConnect)) } : {}),
+      ...(args.registries.length ? { serviceRegistries: args.registries } : {}),
     };
     const t = await api(conn, 'POST', '/api/tasks', body);
     line(`task ${t.id} (${t.family}:${t.revision}, ${t.networkMode}) started`);

@@ -37,6 +37,9 @@ let page: Page;
 const created: (Docker.Container | string)[] = [];
 const pageErrors: string[] = [];
 const name = uniqueName('e2e-app');
+/** A discovery name set in the UI (unique per run: other sessions share the engine). */
+const DISCOVERY = `${name}.local`;
+let peerId: string;
 /** The id of the container named `name` (changes when it is recreated). */
 let appId: string;
 
@@ -51,6 +54,16 @@ function api() {
 
 async function containerView(): Promise<ContainerView | undefined> {
   return (await api().call<ContainerView[]>('GET', '/api/containers')).body.find((c) => c.name === name);
+}
+
+/** The address Docker's resolver gives `dnsName` inside a container (busybox nslookup). */
+async function resolvedFrom(id: string, dnsName: string): Promise<string | undefined> {
+  const r = await exec(id, ['nslookup', dnsName]);
+  return r.code === 0 ? /Address(?: \d+)?:\s*(\d+\.\d+\.\d+\.\d+)\s*$/m.exec(r.stdout.split(/Name:/)[1] ?? '')?.[1] : undefined;
+}
+
+async function addressOf(id: string): Promise<string | undefined> {
+  return (await docker.getContainer(id).inspect()).NetworkSettings.Networks[tb.network]?.IPAddress;
 }
 
 async function envOf(id: string): Promise<Record<string, string>> {
@@ -271,6 +284,34 @@ describe('the UI in Chromium against the standalone backend', () => {
     expect((await fromInside(appId, `http://${tb.address}${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`)).status).toBe(200);
   });
 
+  it('gives the container a discovery name in the UI: another attached container resolves it; a colliding name is refused with the holder\'s name', async () => {
+    const peer = await runContainer({ name: uniqueName('e2e-peer'), network: tb.network });
+    created.push(peer);
+    peerId = peer.id;
+    await page.getByRole('button', { name: `Edit discovery names of ${name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Discovery names of ${name}` });
+    await dialog.getByRole('textbox', { name: 'Names (comma separated)' }).fill(`${DISCOVERY}, ${name}-api`);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const row = page.locator('tr', { has: ecsSwitch(page) });
+    await row.getByLabel(`${DISCOVERY}: resolves to this container on the network (set here)`).waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await resolvedFrom(peer.id, DISCOVERY)).toBe(await addressOf(appId));
+
+    const peerName = (await peer.inspect()).Name.slice(1);
+    await page.getByRole('button', { name: `Edit discovery names of ${peerName}` }).click();
+    const peerDialog = page.getByRole('dialog', { name: `Discovery names of ${peerName}` });
+    await peerDialog.getByRole('textbox', { name: 'Names (comma separated)' }).fill(DISCOVERY);
+    await peerDialog.getByRole('button', { name: 'Save' }).click();
+    const refusal = peerDialog.getByRole('alert');
+    await refusal.waitFor({ state: 'visible' });
+    expect(await refusal.textContent()).toContain(`The name "${DISCOVERY}" is already taken on the managed network by "${name}".`);
+    await shot(page, 'discovery-names-refused-light.png', false);
+    await peerDialog.getByRole('button', { name: 'Cancel' }).click();
+    await peerDialog.waitFor({ state: 'hidden' });
+    expect(await resolvedFrom(peer.id, DISCOVERY)).toBe(await addressOf(appId));
+    await shot(page, 'containers-discovery-names-light.png');
+  });
+
   it('imports a preset file pasted on the Presets tab: a compose container gets fake credentials and the task family; export downloads it', async () => {
     const project = uniqueName('e2e-shop');
     const preset = {
@@ -444,6 +485,10 @@ describe('the UI in Chromium against the standalone backend', () => {
     const creds = await fromInside(appId, `http://${tb.address}${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`);
     expect(creds.status, creds.body ?? creds.failure).toBe(200);
     expect((await exec(appId, ['true'])).code).toBe(0);
+    // The discovery name set in the UI: still shown, still resolving.
+    await page.getByRole('tab', { name: 'Containers' }).click();
+    await page.locator('tr', { has: ecsSwitch(page) }).getByLabel(`${DISCOVERY}: resolves to this container on the network (set here)`).waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await resolvedFrom(peerId, DISCOVERY)).toBe(await addressOf(appId));
 
     const dark = await openPage('dark');
     await eventually(async () => (await sourceSelect(dark).textContent())?.trim() === 'Fake', 10_000, 'dark: the assignment shown');
@@ -461,6 +506,9 @@ describe('the UI in Chromium against the standalone backend', () => {
       // Chromium aborts in-flight requests when the host's interfaces change, and Docker adds a
       // veth for every container the tests start; the live stream reconnects by itself.
       /^console: Failed to load resource: net::ERR_NETWORK_CHANGED$/,
+      // The colliding discovery name, refused on purpose.
+      /^response: 409 PUT \/api\/containers\/[^/]+\/discovery-names$/,
+      /^console: Failed to load resource: the server responded with a status of 409/,
       // The preset file with a secret, refused on purpose (twice: light and dark page).
       /^response: 400 PUT \/api\/presets$/,
       /^console: Failed to load resource: the server responded with a status of 400/,

@@ -15,9 +15,11 @@ import type { SourcesService } from './credentials/sources-service.ts';
 import type { SsoSignIn } from './credentials/sso/sign-in.ts';
 import type { DataPlane } from './endpoints/data-plane.ts';
 import type { RequestLog } from './endpoints/request-log.ts';
+import type { DiscoveryNames } from './ecs-mode/discovery.ts';
 import type { EcsModeService } from './ecs-mode/service.ts';
 import type { PresetStore } from './presets/store.ts';
 import type { Assignments } from './state/assignments.ts';
+import type { DiscoveryNamesStore } from './state/discovery-names.ts';
 import type { PersistentIds } from './state/ids.ts';
 import type { TaskRunner } from './taskdefs/runner.ts';
 import type { ContainerRecord, EffectiveSource, TaskModel } from './tasks/types.ts';
@@ -47,6 +49,10 @@ export interface Backend extends EventEmitter<{ model: [TaskModel]; status: [] }
   readonly ssoSignIn: SsoSignIn;
   readonly presets: PresetStore;
   readonly ecsMode: EcsModeService;
+  /** Service discovery names (network aliases on the managed network). */
+  readonly discovery: DiscoveryNames;
+  /** The names a person gave containers, by container name (discovery-names.json). */
+  readonly discoveryNames: DiscoveryNamesStore;
   /** Docker Desktop only (the container topology): the person's AWS files read from the host. */
   readonly hostAws?: HostAwsMirror;
   /** Runs of task definitions (taskdefs/). */

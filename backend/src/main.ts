@@ -28,6 +28,7 @@ import { SourcesService } from './credentials/sources-service.ts';
 import { SsoSignIn } from './credentials/sso/sign-in.ts';
 import { SsoTokenStore } from './credentials/sso/token-store.ts';
 import { EcsChoices } from './ecs-mode/choices.ts';
+import { DiscoveryNames } from './ecs-mode/discovery.ts';
 import { EcsModeService } from './ecs-mode/service.ts';
 import { callerPolicy } from './endpoints/access.ts';
 import { BrokerCredentials } from './endpoints/credentials-port.ts';
@@ -41,6 +42,7 @@ import { presetProblems } from './presets/problems.ts';
 import { credentialsSpec, taskOverrides } from './presets/presets.ts';
 import { PresetStore } from './presets/store.ts';
 import { Assignments } from './state/assignments.ts';
+import { DiscoveryNamesStore } from './state/discovery-names.ts';
 import { HostAwsPathsStore } from './state/host-aws-paths.ts';
 import { PersistentIds } from './state/ids.ts';
 import { collectProblems } from './status/problems.ts';
@@ -80,6 +82,7 @@ function stateAndCredentials(config: Config, opts: BackendOptions) {
     ids: new PersistentIds(config.stateDir),
     assignments,
     choices: new EcsChoices(config.stateDir),
+    discoveryNames: new DiscoveryNamesStore(config.stateDir),
     sources,
     broker,
     hostProcesses,
@@ -161,12 +164,31 @@ function taskModel(config: Config, s: State, d: Dock) {
   return { live, sourceOf };
 }
 
-function ecsModeService(config: Config, s: State, d: Dock, live: LiveModel): EcsModeService {
+/** Service discovery names: network aliases on the managed network, kept by container name. */
+function discoveryNames(config: Config, s: State, d: Dock, live: LiveModel): DiscoveryNames {
+  return new DiscoveryNames({
+    network: config.network,
+    records: () => d.index.all(),
+    model: () => live.current,
+    own: (name) => s.discoveryNames.get(name),
+    setOwn: (name, names) => s.discoveryNames.set(name, names),
+    reservedBy: (name) => s.discoveryNames.holder(name),
+    preset: (r) => s.presets.current.for(r)?.discoveryNames ?? [],
+    setAliases: (id, add, remove) => d.network.setAliases(id, add, remove),
+    refresh: (id) => d.index.refresh(id),
+  });
+}
+
+function ecsModeService(config: Config, s: State, d: Dock, live: LiveModel, discovery: DiscoveryNames): EcsModeService {
   const settings = { network: config.network, address: config.address, region: config.region, launchType: config.launchType };
   return new EcsModeService({
     settings,
-    attach: (id) => d.network.attach(id),
-    attachNew: (id) => d.network.connectNew(id),
+    attach: (id) => {
+      const r = d.index.get(id);
+      return d.network.attach(id, r ? discovery.aliasesFor(r) : []);
+    },
+    // From the create event alone (no record yet): its discovery names, so it joins with them.
+    attachNew: (id, attributes) => d.network.connectNew(id, createdAliases(discovery, id, attributes)),
     detach: (id) => d.network.detach(id),
     recreate: (id) => recreateWithEcsEnvironment(d.index.docker, id, settings),
     refresh: (id) => d.index.refresh(id),
@@ -196,13 +218,25 @@ function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): DataPlan
   });
 }
 
+/** The discovery names of a container known only from its create event (its labels, name, image). */
+function createdAliases(discovery: { aliasesFor(r: ContainerRecord): string[] }, id: string, attributes: Record<string, string>): string[] {
+  const { name = '', image = '', ...labels } = attributes;
+  const r = { id, name, image, imageId: '', created: '', state: 'created', restartCount: 0, restartPolicy: 'no', labels, env: {}, networkMode: 'default', networks: [], ports: [], mounts: [], logDriver: '', logOptions: {}, cpuShares: 0, nanoCpus: 0, memoryBytes: 0 } satisfies ContainerRecord;
+  try {
+    return discovery.aliasesFor(r);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Task-definition runs on Docker. The pause container: the configured image, else this backend's
  * own image (present wherever the backend runs in a container; a node process that waits), else
  * the Kubernetes pause image (pulled once).
  */
-function taskRunner(config: Config, s: State, d: Dock): TaskRunner {
+function taskRunner(config: Config, s: State, d: Dock, discovery: DiscoveryNames): TaskRunner {
   return new TaskRunner({
+    discoveryHolder: (name, serviceName) => discovery.holder(name, serviceName),
     docker: taskDocker(() => d.index.docker),
     record: (id) => d.index.get(id),
     settings: { region: config.region, accountId: config.accountId, cluster: config.cluster, launchType: config.launchType, network: config.network, address: config.address },
@@ -248,11 +282,12 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
   const s = stateAndCredentials(config, opts);
   const d = dockerRoom(config, opts, status);
   const { live, sourceOf } = taskModel(config, s, d);
-  const ecsMode = ecsModeService(config, s, d, live);
+  const discovery = discoveryNames(config, s, d, live);
+  const ecsMode = ecsModeService(config, s, d, live, discovery);
   const requests = new RequestLog();
   const plane = dataPlane(config, s, d, live);
   const hostAws = hostAwsMirror(config, s, d);
-  const tasks = taskRunner(config, s, d);
+  const tasks = taskRunner(config, s, d, discovery);
   s.hostProcesses?.setInUse(() => processRoots(s.broker.awsConfigFiles, s.sources.profilesBehind(sourcesInUse(s, live))));
 
   // One way: Docker events → index → model → (stats, guard, auto-attach, live clients).
@@ -265,6 +300,7 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
     d.stats.track(model.tasks.flatMap((t) => t.containers.filter((c) => c.record.state === 'running').map((c) => c.record.id)));
     ecsMode.autoAttach();
     d.faults.onModel(model);
+    if (d.keeper.ready) discovery.reconcile();
     events.emit('model', model);
   });
   d.index.on('change', () => {
@@ -280,14 +316,14 @@ export function composeBackend(config: Config, opts: BackendOptions = {}): Backe
     if (connected && backend.listening) void d.keeper.ensure();
   });
   // A person's change (rare): rebuilt at once, so the answer to the request that made it shows it.
-  for (const changed of [s.presets, s.sourcesService, s.assignments] as EventEmitter[]) changed.on('change', () => live.rebuild());
+  for (const changed of [s.presets, s.sourcesService, s.assignments, s.discoveryNames] as EventEmitter[]) changed.on('change', () => live.rebuild());
   s.presets.on('change', status);
   d.guard.on('status', status);
 
   hostAws?.on('change', status);
   const run = lifecycle(config, s, d, live, plane, requests, status, hostAws, tasks);
   const backend = Object.assign(events, {
-    config, ...d, ...s, ecsMode, plane, requests, hostAws, tasks,
+    config, ...d, ...s, ecsMode, discovery, plane, requests, hostAws, tasks,
     listening: false,
     sourcesInUse: () => sourcesInUse(s, live),
     problems: () => run.problems(),
@@ -321,6 +357,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
         ['state-assignments', () => s.assignments.problems],
         ['state-sources', () => s.sources.problems],
         ['state-ecs-mode', () => s.choices.problems],
+        ['state-discovery-names', () => s.discoveryNames.problems],
         ['state-ids', () => s.ids.problems],
         ['state-task-runs', () => tasks.problems],
         ['state-sso-tokens', () => s.ssoTokens.problems],

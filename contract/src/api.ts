@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import type { SourceTestResult, SourceView } from './sources.ts';
 import type { PresetsView } from './presets.ts';
+import type { DiscoveryNameView } from './discovery.ts';
 
 /** Control API paths, relative to the control server's root. */
 export const API = {
@@ -8,6 +9,7 @@ export const API = {
   containers: '/api/containers',
   containerEcs: (id: string) => `/api/containers/${encodeURIComponent(id)}/ecs`,
   containerSource: (id: string) => `/api/containers/${encodeURIComponent(id)}/source`,
+  containerDiscoveryNames: (id: string) => `/api/containers/${encodeURIComponent(id)}/discovery-names`,
   sources: '/api/sources',
   source: (id: string) => `/api/sources/${encodeURIComponent(id)}`,
   sourceTest: (id: string) => `/api/sources/${encodeURIComponent(id)}/test`,
@@ -86,6 +88,11 @@ export interface ContainerView {
     presetName?: string;
   };
   lastCall?: { at: string; path: string; status: number };
+  /**
+   * Service discovery names (network aliases on the managed network): its own, its label's
+   * (ecs-endpoints.discovery-names), its preset's, and, on a namespace owner, its members'.
+   */
+  discovery: { names: DiscoveryNameView[] };
 }
 
 export const EnableEcsSchema = z.object({

@@ -4,3 +4,4 @@ export * from './presets.ts';
 export * from './ecs-environment.ts';
 export * from './host-aws.ts';
 export * from './tasks.ts';
+export * from './discovery.ts';

@@ -51,6 +51,8 @@ export interface PresetView {
   task?: PresetTaskView;
   /** The container's name in the task definition. */
   containerName?: string;
+  /** Service discovery names on the managed network (network aliases). */
+  discoveryNames?: string[];
   /** Imported through the UI/API (kept in the state dir), or from the repository file (ECS_ENDPOINTS_PRESETS_FILE). */
   origin: 'imported' | 'file';
   /** Names of the containers in ECS mode that this preset applies to (by label or match rules). */

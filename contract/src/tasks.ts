@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { DiscoveryNameSchema } from './discovery.ts';
 
 /** Control API paths of task-definition runs (docs/api.md, "Tasks"). */
 export const TASKS_API = {
@@ -26,6 +27,45 @@ export const RunTaskSchema = z.strictObject({
   secretOverrides: z.record(z.string(), z.string()).optional(),
   /** Texts of local environment files, by the definition's `value` (the ecs-endpoints command reads them). Never stored. */
   environmentFileContents: z.record(z.string(), z.string().max(65536)).optional(),
+  /** The ECS service this task would belong to: ServiceName in its v4 task metadata. */
+  serviceName: z.string().min(1).max(255).optional(),
+  /**
+   * The service's Service Connect configuration, as create-service takes it (it lives on the
+   * service, not the task definition). Each service's client aliases (`dnsName`, by default
+   * `<discoveryName or portName>.<namespace>`) become discovery names of the container whose
+   * portMappings entry has that `name` (in awsvpc, of the task's network namespace).
+   */
+  serviceConnect: z
+    .looseObject({
+      enabled: z.boolean().optional(),
+      namespace: z.string().min(1).optional(),
+      services: z
+        .array(
+          z.looseObject({
+            portName: z.string().min(1),
+            discoveryName: DiscoveryNameSchema.optional(),
+            clientAliases: z.array(z.looseObject({ port: z.number().int().min(1).max(65535), dnsName: DiscoveryNameSchema.optional() })).optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  /**
+   * Cloud Map registrations, as create-service's serviceRegistries, with the service's DNS name
+   * (`name`, and `namespace`: orders + local = orders.local), which an ARN cannot give offline.
+   */
+  serviceRegistries: z
+    .array(
+      z.looseObject({
+        name: DiscoveryNameSchema,
+        namespace: DiscoveryNameSchema.optional(),
+        registryArn: z.string().optional(),
+        containerName: z.string().min(1).optional(),
+        containerPort: z.number().int().optional(),
+        port: z.number().int().optional(),
+      }),
+    )
+    .optional(),
 });
 export type RunTaskInput = z.infer<typeof RunTaskSchema>;
 
@@ -66,6 +106,9 @@ export interface TaskRunView {
   stoppedReason?: string;
   /** What a local run cannot honour, as parsed. */
   warnings: string[];
+  /** Service discovery names the task answers to on the managed network (from serviceConnect / serviceRegistries). */
+  discoveryNames?: string[];
+  serviceName?: string;
   containers: TaskRunContainerView[];
 }
 

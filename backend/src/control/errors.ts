@@ -5,6 +5,7 @@ import { SignInError } from '../credentials/sso/session.ts';
 import { NetworkError } from '../docker/network.ts';
 import { DockerUnavailableError } from '../docker/container-index.ts';
 import { RecreateError } from '../docker/recreate.ts';
+import { DiscoveryConflictError } from '../ecs-mode/discovery.ts';
 import { EcsModeError } from '../ecs-mode/service.ts';
 import { PresetError } from '../presets/presets.ts';
 import { log } from '../log.ts';
@@ -84,6 +85,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof DescribeError) return new HttpError(err.kind === 'not-found' ? 404 : err.kind === 'no-credentials' ? 400 : 502, err.message, err.remedy);
   if (err instanceof TaskRunError) return new HttpError(err.kind === 'not-found' ? 404 : 409, err.message, err.remedy);
   if (err instanceof RecreateError) return new HttpError(RECREATE_STATUS[err.kind], err.message, err.remedy);
+  if (err instanceof DiscoveryConflictError) return new HttpError(409, err.message, err.remedy, [{ path: 'names', message: `"${err.discoveryName}" is held by "${err.heldBy}"` }]);
   if (err instanceof EcsModeError) return new HttpError(ECS_MODE_STATUS[err.kind], err.message, err.remedy);
   if (err instanceof NetworkError) return new HttpError(err.code === 'cannot-join' ? 409 : 502, err.message, err.remedy);
   const e = err as { type?: string; message?: string; status?: number; statusCode?: number };

@@ -141,6 +141,7 @@ export function containerView(b: Backend, r: ContainerRecord): ContainerView {
       ...(eff.presetName ? { presetName: eff.presetName } : {}),
     },
     ...(last ? { lastCall: { ...last } } : {}),
+    discovery: { names: b.discovery.view(r) },
   };
 }
 

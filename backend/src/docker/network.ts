@@ -171,15 +171,15 @@ export class ManagedNetwork {
     return undefined;
   }
 
-  /** Attach a user's container (dynamic address from the upper half of the subnet). Idempotent. */
-  async attach(containerId: string): Promise<void> {
+  /** Attach a user's container (dynamic address from the upper half of the subnet), with its discovery names. Idempotent. */
+  async attach(containerId: string, aliases: string[] = []): Promise<void> {
     const d = this.docker();
     const info = await d.getContainer(containerId).inspect();
     const blocker = joinBlocker(info.HostConfig.NetworkMode ?? '');
     if (blocker) throw new NetworkError(`Cannot put "${info.Name.replace(/^\//, '')}" in ECS mode. ${blocker}`, blocker, 'cannot-join');
     if (info.NetworkSettings.Networks?.[this.settings.name]) return;
     try {
-      await d.getNetwork(this.settings.name).connect({ Container: containerId });
+      await d.getNetwork(this.settings.name).connect({ Container: containerId, ...(aliases.length ? { EndpointConfig: { Aliases: aliases } } : {}) });
     } catch (err) {
       await d.getNetwork(this.settings.name).disconnect({ Container: containerId, Force: true }).catch(() => undefined);
       const msg = dockerMessage(err);
@@ -193,12 +193,38 @@ export class ManagedNetwork {
    * is lost by milliseconds. A network mode that cannot join (host, none, container:…) is an error
    * the caller may ignore; being connected already is not one.
    */
-  async connectNew(containerId: string): Promise<void> {
+  async connectNew(containerId: string, aliases: string[] = []): Promise<void> {
     try {
-      await this.docker().getNetwork(this.settings.name).connect({ Container: containerId });
+      await this.docker().getNetwork(this.settings.name).connect({ Container: containerId, ...(aliases.length ? { EndpointConfig: { Aliases: aliases } } : {}) });
     } catch (err) {
       if (/already exists|already attached/i.test(dockerMessage(err))) return;
       throw err;
+    }
+  }
+
+  /**
+   * Give an attached container these aliases on the network (and keep the others it has). Docker
+   * sets aliases only when a container joins, so it leaves and joins again: its connections on
+   * this network drop for that moment, and it keeps its address unless another took it meanwhile.
+   */
+  async setAliases(containerId: string, add: string[], remove: string[]): Promise<void> {
+    const d = this.docker();
+    const info = await d.getContainer(containerId).inspect();
+    const current = info.NetworkSettings.Networks?.[this.settings.name];
+    if (!current) return;
+    const shortId = info.Id.slice(0, 12);
+    const was: string[] = current.Aliases ?? [];
+    const aliases = [...new Set([...was.filter((a) => a !== shortId && !remove.includes(a)), ...add])];
+    const net = d.getNetwork(this.settings.name);
+    await net.disconnect({ Container: containerId, Force: true });
+    const ip = current.IPAddress;
+    const ipam = current.IPAMConfig && Object.keys(current.IPAMConfig).length ? current.IPAMConfig : undefined;
+    try {
+      await net.connect({ Container: containerId, EndpointConfig: { Aliases: aliases, ...(ipam ? { IPAMConfig: ipam } : {}) } });
+    } catch (err) {
+      // Never leave it off the network: join again as it was.
+      await net.connect({ Container: containerId, EndpointConfig: { Aliases: was.filter((a) => a !== shortId), ...(ipam ? { IPAMConfig: ipam } : {}) } }).catch(() => undefined);
+      throw new NetworkError(`Could not set the names of "${info.Name.replace(/^\//, '')}" on "${this.settings.name}" (address ${ip}): ${dockerMessage(err)}`, 'Try again; if it persists, recreate the container.', 'docker');
     }
   }
 

@@ -36,6 +36,7 @@ export function toRecord(i: Docker.ContainerInspectInfo): ContainerRecord {
     prefixLen: n.IPPrefixLen,
     gateway: n.Gateway,
     mac: n.MacAddress,
+    aliases: [...(n.Aliases ?? [])],
   }));
   const h = state.Health as { Status?: string; Log?: { End?: string; ExitCode?: number; Output?: string }[] } | undefined;
   const last = h?.Log?.[h.Log.length - 1];

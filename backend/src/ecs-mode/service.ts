@@ -29,8 +29,8 @@ export interface EcsModeOutcome {
 export interface EcsModeDeps {
   settings: RecreateSettings;
   attach(id: string): Promise<void>;
-  /** Connect a just-created container at once, without looking at it first. */
-  attachNew(id: string): Promise<void>;
+  /** Connect a just-created container at once, without looking at it first (what its create event said of it). */
+  attachNew(id: string, attributes: Record<string, string>): Promise<void>;
   detach(id: string): Promise<void>;
   recreate(id: string): Promise<RecreateResult>;
   refresh(id: string): Promise<ContainerRecord | undefined>;
@@ -157,7 +157,7 @@ export class EcsModeService {
     if (!isLabelled({ labels: attributes }) || this.autoAttached.has(id) || this.d.choices.switchedOff(id) || this.d.networkBlocker()) return;
     this.autoAttached.add(id);
     this.d
-      .attachNew(id)
+      .attachNew(id, attributes)
       .then(() => this.d.refresh(id))
       .catch((err: Error) => {
         // E.g. network_mode host or container:…; the record-based path reports what matters.

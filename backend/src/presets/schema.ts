@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { DiscoveryNameSchema } from '@ecs-endpoints/contract';
 
 /**
  * The preset file a team keeps in its repository (e.g. `ecs-endpoints.json`): which containers
@@ -64,6 +65,11 @@ export const PresetSchema = z.strictObject({
   credentials: PresetCredentialsSchema.optional(),
   task: PresetTaskSchema.optional(),
   containerName: z.string().min(1).max(255).optional().describe('The container\'s name in the task definition.'),
+  discoveryNames: z
+    .array(DiscoveryNameSchema)
+    .max(20)
+    .optional()
+    .describe('Service discovery names the container answers to on the managed network (Service Connect client aliases, Cloud Map names such as orders.local).'),
 });
 
 export const PresetFileSchema = z

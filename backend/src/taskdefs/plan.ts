@@ -64,6 +64,8 @@ export interface TaskPlan {
   /** In start order. */
   containers: PlannedContainer[];
   warnings: string[];
+  /** The service's DNS names on the managed network (Service Connect client aliases, Cloud Map names). */
+  discoveryNames: string[];
 }
 
 export const PAUSE_NAME = '~internal~ecs~pause';
@@ -104,7 +106,13 @@ export function taskLimits(def: TaskDef): { cpu?: number; memory?: number } {
   return out;
 }
 
-export function buildPlan(parsed: ParsedTaskDef, baseSpec: string, s: PlanSettings, ids: PlanIds): TaskPlan {
+/** What the ECS service gives the task: its name (ServiceName) and DNS names by container name. */
+export interface PlanService {
+  serviceName?: string;
+  names?: Map<string, string[]>;
+}
+
+export function buildPlan(parsed: ParsedTaskDef, baseSpec: string, s: PlanSettings, ids: PlanIds, service: PlanService = {}): TaskPlan {
   const def = parsed.definition;
   const revision = def.revision ?? 1;
   const networkMode = def.networkMode === 'bridge' || def.networkMode === 'host' ? def.networkMode : 'awsvpc';
@@ -127,7 +135,11 @@ export function buildPlan(parsed: ParsedTaskDef, baseSpec: string, s: PlanSettin
     ...(limits.memory ? { [LABEL.memory]: String(limits.memory) } : {}),
     ...Object.fromEntries((def.tags ?? []).map((t) => [`${LABEL.tagPrefix}${t.key}`, t.value])),
     ...(def.enableFaultInjection ? { [LABEL.faultInjection]: 'true' } : {}),
+    ...(service.serviceName ? { [LABEL.serviceName]: service.serviceName } : {}),
   };
+  const names = service.names ?? new Map<string, string[]>();
+  const allNames = [...new Set([...names.values()].flat())];
+  if (allNames.length && networkMode === 'host') warnings.push(`networkMode host: the discovery names ${allNames.join(', ')} need the managed network; they are not set.`);
   const name = (n: string) => dockerName(def.family, revision, n, ids.taskId);
   const pauseName = name('internalecspause');
   const byName = new Map(def.containerDefinitions.map((c) => [c.name, c]));
@@ -142,11 +154,18 @@ export function buildPlan(parsed: ParsedTaskDef, baseSpec: string, s: PlanSettin
       env: buildEcsEnvironment(envOf(c), s, { endpointId: ids.endpointIds[c.name]!, credentialsId: ids.credentialsId }),
       networkMode,
       pauseName,
+      names: names.get(c.name) ?? [],
     });
   });
-  const plan: TaskPlan = { taskId: ids.taskId, taskArn, family: def.family, revision, taskDefinitionArn, networkMode, sourceSpec, containers, warnings };
-  if (networkMode === 'awsvpc') plan.pause = pauseSpec(def, s, pauseName, { ...taskLabels, [LABEL.containerName]: PAUSE_NAME, [LABEL.internal]: 'pause' });
+  const plan: TaskPlan = { taskId: ids.taskId, taskArn, family: def.family, revision, taskDefinitionArn, networkMode, sourceSpec, containers, warnings, discoveryNames: networkMode === 'host' ? [] : allNames };
+  // awsvpc: the names belong to the task's namespace, held by the pause container.
+  if (networkMode === 'awsvpc') plan.pause = pauseSpec(def, s, pauseName, { ...taskLabels, [LABEL.containerName]: PAUSE_NAME, [LABEL.internal]: 'pause', ...discoveryLabel(allNames) }, allNames);
   return plan;
+}
+
+/** The label the discovery names are kept by (so they are set again after a recreation or a restart). */
+function discoveryLabel(names: string[]): Record<string, string> {
+  return names.length ? { [LABEL.discoveryNames]: names.join(',') } : {};
 }
 
 function envOf(c: ContainerDef): Record<string, string> {
@@ -154,7 +173,7 @@ function envOf(c: ContainerDef): Record<string, string> {
 }
 
 /** awsvpc: every container's ports are the task's, published from the pause container (hostPort = containerPort). */
-function pauseSpec(def: TaskDef, s: PlanSettings, name: string, labels: Record<string, string>): CreateSpec {
+function pauseSpec(def: TaskDef, s: PlanSettings, name: string, labels: Record<string, string>, aliases: string[]): CreateSpec {
   const ports = def.containerDefinitions.flatMap((c) => c.portMappings ?? []).filter((p) => p.containerPort !== undefined);
   return {
     name,
@@ -166,7 +185,7 @@ function pauseSpec(def: TaskDef, s: PlanSettings, name: string, labels: Record<s
       NetworkMode: s.network,
       PortBindings: publish(ports.map((p) => ({ ...p, hostPort: p.hostPort || p.containerPort }))),
     },
-    NetworkingConfig: { EndpointsConfig: { [s.network]: {} } },
+    NetworkingConfig: { EndpointsConfig: { [s.network]: aliases.length ? { Aliases: aliases } : {} } },
   };
 }
 
@@ -189,11 +208,13 @@ interface ContainerContext {
   env: Record<string, string>;
   networkMode: 'awsvpc' | 'bridge' | 'host';
   pauseName: string;
+  /** Its discovery names (bridge: on its own endpoint). */
+  names: string[];
 }
 
 function planContainer(c: ContainerDef, x: ContainerContext): PlannedContainer {
   const env = { ...envOf(c), ...x.env };
-  const labels = { ...(c.dockerLabels ?? {}), ...x.labels };
+  const labels = { ...(c.dockerLabels ?? {}), ...x.labels, ...(x.networkMode === 'bridge' ? discoveryLabel(x.names) : {}) };
   const log = c.logConfiguration;
   // Docker keeps the logs locally (readable with docker logs); the metadata shows the definition's.
   if (log) {
@@ -217,7 +238,7 @@ function planContainer(c: ContainerDef, x: ContainerContext): PlannedContainer {
   if (x.networkMode === 'bridge') {
     create.ExposedPorts = Object.fromEntries((c.portMappings ?? []).filter((p) => p.containerPort !== undefined).map((p) => [`${p.containerPort}/${p.protocol ?? 'tcp'}`, {}]));
     // Other containers of the task find it by its name, as links gave on ECS.
-    create.NetworkingConfig = { EndpointsConfig: { [x.s.network]: { Aliases: [c.name] } } };
+    create.NetworkingConfig = { EndpointsConfig: { [x.s.network]: { Aliases: [...new Set([c.name, ...x.names])] } } };
   }
   return {
     name: c.name,

@@ -13,6 +13,7 @@ import { RunStore, runView, type RunContainerRecord, type RunRecord } from './ru
 import { describeTaskDefinition } from './describe.ts';
 import { resolveEnvironmentFiles } from './env-files.ts';
 import { resolveSecrets, SecretError, type SecretCredentials } from './secrets.ts';
+import { serviceNames } from './service-names.ts';
 
 export interface RunnerDeps {
   docker: TaskDocker;
@@ -27,6 +28,8 @@ export interface RunnerDeps {
   /** Credentials of a source (the broker's). */
   credentials(sourceId: string): Promise<SecretCredentials | null>;
   store: RunStore;
+  /** The container that holds or asks for a discovery name on the managed network, if any. */
+  discoveryHolder?(name: string, serviceName?: string): string | undefined;
 }
 
 /** A run that cannot be found, or an action its state does not allow. */
@@ -90,11 +93,18 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     const base = this.deps.baseSpec(input.baseSource ?? 'default');
     const taskId = randomBytes(16).toString('hex');
     const names = parsed.definition.containerDefinitions.map((c) => c.name);
+    const service = serviceNames(parsed.definition, input);
+    for (const name of new Set([...service.byContainer.values()].flat())) {
+      // Tasks of one service share its names, as on ECS.
+      const holder = this.deps.discoveryHolder?.(name, input.serviceName);
+      if (holder) throw new TaskRunError(`The discovery name "${name}" is already taken on the managed network by "${holder}".`, `Stop or rename "${holder}", or give this service another name.`, 'conflict');
+    }
     const plan = buildPlan(parsed, base, { ...this.deps.settings, pause: { image: '' } }, {
       taskId,
       credentialsId: randomBytes(16).toString('hex'),
       endpointIds: Object.fromEntries(names.map((n) => [n, randomUUID()])),
-    });
+    }, { ...(input.serviceName ? { serviceName: input.serviceName } : {}), names: service.byContainer });
+    plan.warnings.push(...service.warnings);
     const sourceId = this.deps.sourceId(plan.sourceSpec);
     const secretsSpec = parsed.definition.executionRoleArn && base !== 'fake' && base !== 'none' ? `role-arn:${parsed.definition.executionRoleArn}?from=${base}` : base;
     const secretsSource = this.deps.sourceId(secretsSpec);
@@ -111,6 +121,8 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       sourceId,
       createdAt: new Date().toISOString(),
       warnings: plan.warnings,
+      ...(plan.discoveryNames.length ? { discoveryNames: plan.discoveryNames } : {}),
+      ...(input.serviceName ? { serviceName: input.serviceName } : {}),
       containers: plan.containers.map((c) => ({
         name: c.name,
         image: c.image,

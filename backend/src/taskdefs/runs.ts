@@ -49,6 +49,8 @@ const Run = z.looseObject({
   stopCode: z.enum(['EssentialContainerExited', 'UserInitiated', 'TaskFailedToStart']).optional(),
   stoppedReason: z.string().optional(),
   warnings: z.array(z.string()),
+  discoveryNames: z.array(z.string()).optional(),
+  serviceName: z.string().optional(),
   containers: z.array(RunContainer),
   pauseId: z.string().optional(),
 });

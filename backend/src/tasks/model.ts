@@ -21,6 +21,8 @@ export const LABEL = {
   cpu: 'ecs-endpoints.cpu',
   memory: 'ecs-endpoints.memory',
   tagPrefix: 'ecs-endpoints.tag.',
+  /** Service discovery names on the managed network (network aliases), comma separated. */
+  discoveryNames: 'ecs-endpoints.discovery-names',
   /** A credential source spec for the container (profile:<name>, source:<id>, role-arn:<arn>?from=…). */
   source: 'ecs-endpoints.source',
   /** Set by the task-definition runner on its containers: the run's task id. */

@@ -14,6 +14,8 @@ export interface NetworkAttachment {
   prefixLen: number;
   gateway: string;
   mac: string;
+  /** DNS names it answers to on this network besides its name (Docker's aliases; Docker adds the short id). */
+  aliases?: string[];
 }
 
 export interface PortBinding {

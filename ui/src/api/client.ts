@@ -20,6 +20,7 @@ import {
   type StatusView,
   TASKS_API,
   type RunTaskInput,
+  type SetDiscoveryNamesInput,
   type TaskLogsView,
   type TaskRunView,
   type TaskValidationView,
@@ -49,6 +50,8 @@ export interface ApiClient {
   listContainers(): Promise<ContainerView[]>;
   setEcsMode(containerId: string, input: EnableEcsInput): Promise<EnableEcsResult>;
   assignSource(containerId: string, sourceId: string | null): Promise<unknown>;
+  /** A container's own service discovery names; rejects (409) with the holder's name when one is taken. */
+  setDiscoveryNames(containerId: string, names: string[]): Promise<unknown>;
   listSources(): Promise<SourceView[]>;
   createSource(input: SourceInput): Promise<SourceView>;
   updateSource(sourceId: string, input: SourceInput): Promise<SourceView>;
@@ -131,6 +134,7 @@ export function createApiClient(transport: Transport): ApiClient {
     setEcsMode: (id, input) => t.request<EnableEcsResult>('POST', API.containerEcs(id), input),
     assignSource: (id, sourceId) =>
       t.request<unknown>('PUT', API.containerSource(id), { sourceId } satisfies AssignSourceInput),
+    setDiscoveryNames: (id, names) => t.request<unknown>('PUT', API.containerDiscoveryNames(id), { names } satisfies SetDiscoveryNamesInput),
     listSources: async () => listOf<SourceView>(await t.request('GET', API.sources), 'sources'),
     createSource: (input) => t.request<SourceView>('POST', API.sources, input),
     updateSource: (id, input) => t.request<SourceView>('PUT', API.source(id), input),

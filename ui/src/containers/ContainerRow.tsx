@@ -7,6 +7,7 @@ import Typography from '@mui/material/Typography';
 import type { ContainerState, ContainerView, SourceView } from '@ecs-endpoints/contract';
 import { httpStatusColor, relativeTime, shortId } from '../common/format.ts';
 import { Mono } from '../common/Mono.tsx';
+import { DiscoveryNamesCell } from './DiscoveryNames.tsx';
 import { EcsToggle } from './EcsToggle.tsx';
 import { SourceSelect } from './SourceSelect.tsx';
 
@@ -29,6 +30,7 @@ const dash = (
 export interface RowHandlers {
   onToggle: (c: ContainerView, enabled: boolean) => void;
   onAssign: (c: ContainerView, sourceId: string | null) => void;
+  onEditNames: (c: ContainerView) => void;
 }
 
 export function ContainerRow({
@@ -40,6 +42,7 @@ export function ContainerRow({
   now,
   onToggle,
   onAssign,
+  onEditNames,
 }: {
   container: ContainerView;
   sources: SourceView[] | undefined;
@@ -116,6 +119,9 @@ export function ContainerRow({
         )}
       </TableCell>
       <TableCell sx={{ whiteSpace: 'nowrap' }}>{c.ecs.address ? <Mono>{c.ecs.address}</Mono> : dash}</TableCell>
+      <TableCell>
+        <DiscoveryNamesCell container={c} onEdit={onEditNames} />
+      </TableCell>
       <TableCell>
         {c.task ? (
           <Typography variant="body2" title={c.task.arn} sx={{ display: 'block', maxWidth: 160, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>

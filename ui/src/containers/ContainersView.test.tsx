@@ -47,6 +47,7 @@ describe('containers table', () => {
       'Credential source',
       'Last endpoint call',
       'Address',
+      'Discovery names',
       'Task family',
       'Image',
       'Compose',
@@ -316,5 +317,58 @@ describe('empty states', () => {
     await screen.findByRole('switch', { name: 'ECS mode for web' });
     expect(screen.queryByRole('heading', { name: 'No container is in ECS mode yet' })).not.toBeInTheDocument();
     expect(screen.queryByRole('heading', { name: 'ECS mode from Compose' })).not.toBeInTheDocument();
+  });
+});
+
+describe('discovery names', () => {
+  const named = () =>
+    container('orders', {
+      ecs: { enabled: true, address: '169.254.170.130' },
+      discovery: {
+        names: [
+          { name: 'orders', origin: 'own', active: true },
+          { name: 'orders.local', origin: 'label', active: false, heldBy: 'billing' },
+        ],
+      },
+    });
+
+  it('shows each name, and which one another container holds', async () => {
+    setup(named());
+    await screen.findByRole('table', { name: 'Containers' });
+    const row = rowOf('orders');
+    expect(within(row).getByLabelText('orders: resolves to this container on the network (set here)')).toBeInTheDocument();
+    expect(within(row).getByLabelText('orders.local: not set, "billing" holds it (from its ecs-endpoints.discovery-names label)')).toBeInTheDocument();
+  });
+
+  it('edits its own names, refuses what is not a DNS name, and shows a refusal with the holder in the dialog', async () => {
+    const c = named();
+    const { t, user } = setup(c);
+    let answer: () => unknown = () => {
+      throw new ApiRequestError(409, {
+        error: 'The name "inventory.local" is already taken on the managed network by "shop-inventory-1".',
+        remedy: 'Choose another name, or remove "inventory.local" from "shop-inventory-1" first.',
+      });
+    };
+    t.on('PUT', `/api/containers/${c.id}/discovery-names`, () => answer());
+    await user.click(await screen.findByRole('button', { name: 'Edit discovery names of orders' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Discovery names of orders' });
+    const field = within(dialog).getByRole('textbox', { name: 'Names (comma separated)' });
+    expect(field).toHaveValue('orders');
+    expect(dialog).toHaveTextContent('orders.local (from its ecs-endpoints.discovery-names label)');
+    await user.clear(field);
+    await user.type(field, 'orders, Inventory_Local');
+    expect(within(dialog).getByText('Not a DNS name in lower case: Inventory_Local')).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Save' })).toBeDisabled();
+    await user.clear(field);
+    await user.type(field, 'orders, inventory.local');
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('already taken on the managed network by "shop-inventory-1". Choose another name');
+    expect(t.callsTo('PUT', `/api/containers/${c.id}/discovery-names`).map((x) => x.body)).toEqual([{ names: ['orders', 'inventory.local'] }]);
+    answer = () => ({ container: c });
+    await user.clear(field);
+    await user.type(field, 'orders, orders-api');
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(t.callsTo('PUT', `/api/containers/${c.id}/discovery-names`).at(-1)?.body).toEqual({ names: ['orders', 'orders-api'] });
   });
 });

@@ -21,6 +21,7 @@ import type { LiveData } from '../api/useLiveData.ts';
 import { useNow } from '../common/useNow.ts';
 import { ContainerRow } from './ContainerRow.tsx';
 import { ComposeSnippets, NoContainers, NoEcsContainersHint } from './EmptyStates.tsx';
+import { DiscoveryNamesDialog } from './DiscoveryNames.tsx';
 import { RecreateDialog } from './RecreateDialog.tsx';
 
 export function matchesSearch(c: ContainerView, query: string): boolean {
@@ -39,6 +40,7 @@ const COLUMNS = [
   'Credential source',
   'Last endpoint call',
   'Address',
+  'Discovery names',
   'Task family',
   'Image',
   'Compose',
@@ -129,6 +131,15 @@ export function ContainersView({ containers, sources, status, live, loadFailed =
       }
     },
     [client, live, notifyError],
+  );
+
+  const [editing, setEditing] = useState<ContainerView | null>(null);
+  const onSaveNames = useCallback(
+    async (c: ContainerView, names: string[]) => {
+      await client.setDiscoveryNames(c.id, names);
+      await live.refresh();
+    },
+    [client, live],
   );
 
   const visible = useMemo(
@@ -224,6 +235,7 @@ export function ContainersView({ containers, sources, status, live, loadFailed =
                 now={now}
                 onToggle={onToggle}
                 onAssign={(cv, id) => void onAssign(cv, id)}
+                onEditNames={setEditing}
               />
             ))}
             {visible.length === 0 && (
@@ -242,6 +254,8 @@ export function ContainersView({ containers, sources, status, live, loadFailed =
       </TableContainer>
 
       {!anyEcs && <ComposeSnippets network={network} address={address} />}
+
+      {editing && <DiscoveryNamesDialog container={editing} onClose={() => setEditing(null)} onSave={onSaveNames} />}
 
       <RecreateDialog
         container={confirm}

@@ -6,7 +6,7 @@ type DeepPartialContainer = Partial<Omit<ContainerView, 'ecs' | 'source'>> & {
 };
 
 export function container(name: string, over: DeepPartialContainer = {}): ContainerView {
-  const { ecs, source, ...rest } = over;
+  const { ecs, source, discovery, ...rest } = over;
   const id = rest.id ?? `${name.replace(/[^a-z0-9]/gi, '').padEnd(12, '0')}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`.slice(0, 64);
   return {
     id,
@@ -17,6 +17,7 @@ export function container(name: string, over: DeepPartialContainer = {}): Contai
     ...rest,
     ecs: { enabled: false, canEnable: true, hasEnvironment: true, auto: false, ...ecs },
     source: { effectiveId: 'none', origin: 'default', ...source },
+    discovery: discovery ?? { names: [] },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { AssignSourceSchema, EnableEcsSchema } from '@ecs-endpoints/contract';
+import { AssignSourceSchema, EnableEcsSchema, SetDiscoveryNamesSchema } from '@ecs-endpoints/contract';
 import type { Backend } from '../../backend.ts';
 import type { ContainerRecord } from '../../tasks/types.ts';
 import { changeEcsMode } from '../ecs.ts';
@@ -24,7 +24,7 @@ function findContainer(b: Backend, ref: string): ContainerRecord {
   throw new HttpError(404, `There is no container "${ref}".`, 'Reload the list of containers; it may have been removed or recreated with a new id.');
 }
 
-/** /containers: the list, ECS mode on and off, the source assignment. */
+/** /containers: the list, ECS mode on and off, the source assignment, discovery names. */
 export function containerRoutes(b: Backend): Router {
   const api = resourceRouter();
 
@@ -42,6 +42,14 @@ export function containerRoutes(b: Backend): Router {
     const r = findContainer(b, String(req.params.id));
     const { sourceId } = parseBody(req, AssignSourceSchema.strict(), 'The source assignment', '{"sourceId": "fake"} or {"sourceId": null}');
     b.sourcesService.assign(r.name, sourceId);
+    res.json({ container: containerView(b, b.index.get(r.id) ?? r) });
+  });
+
+  api.put('/containers/:id/discovery-names', takesQuery(), async (req, res) => {
+    const r = findContainer(b, String(req.params.id));
+    const { names } = parseBody(req, SetDiscoveryNamesSchema.strict(), 'The discovery names', '{"names": ["orders", "orders.local"]} or {"names": []}');
+    await b.discovery.setOwn(r, names);
+    b.rebuild();
     res.json({ container: containerView(b, b.index.get(r.id) ?? r) });
   });
 

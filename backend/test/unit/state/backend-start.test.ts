@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createControlApp } from '../../../src/control/app.ts';
 import { lightBackend, onCleanup, tempDir } from '../control/helpers.ts';
 
-const FILES = ['ids.json', 'assignments.json', 'ecs-mode.json', 'sources.json', 'presets.json', 'task-runs.json', 'sso-tokens.json'];
+const FILES = ['ids.json', 'assignments.json', 'ecs-mode.json', 'sources.json', 'presets.json', 'task-runs.json', 'sso-tokens.json', 'discovery-names.json'];
 
 async function statusOf(stateDir: string) {
   const { backend } = await lightBackend({ stateDir });
@@ -22,7 +22,7 @@ describe('the backend over a broken state dir', () => {
     const { backend, r } = await statusOf(stateDir);
     expect(r.status).toBe(200);
     const ids = backend.problems().map((p) => p.id);
-    expect(ids).toEqual(expect.arrayContaining(['state-ids', 'state-assignments', 'state-ecs-mode', 'state-sources', 'state-task-runs', 'presets-state', 'state-sso-tokens']));
+    expect(ids).toEqual(expect.arrayContaining(['state-ids', 'state-assignments', 'state-ecs-mode', 'state-sources', 'state-task-runs', 'presets-state', 'state-sso-tokens', 'state-discovery-names']));
   });
 
   it('starts, answers the control API and reports the problem when the state dir cannot even be created', async () => {
