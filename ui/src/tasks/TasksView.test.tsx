@@ -28,7 +28,7 @@ async function openTab() {
   return { t, ...utils };
 }
 
-describe('the Tasks tab', () => {
+describe('the Tasks tab', { timeout: 20_000 }, () => {
   it('shows each run with its containers, their states and what they wait for', async () => {
     const { t, user } = await openTab();
     t.tasks = [run()];
@@ -103,7 +103,7 @@ describe('the Tasks tab', () => {
   });
 });
 
-describe('fetching a registered definition', () => {
+describe('fetching a registered definition', { timeout: 20_000 }, () => {
   it('asks ECS through the chosen source and puts the definition in the box', async () => {
     const { t, user } = await openTab();
     t.on('POST', '/api/tasks/describe', () => ({ taskDefinition: TD }));

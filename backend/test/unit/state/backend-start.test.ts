@@ -30,7 +30,7 @@ describe('the backend over a broken state dir', () => {
     writeFileSync(blocker, '');
     const { backend, r } = await statusOf(join(blocker, 'state'));
     expect(r.status).toBe(200);
-    expect(backend.problems().filter((p) => p.id.startsWith('state-') || p.id === 'presets-state')).toHaveLength(7);
+    expect(backend.problems().filter((p) => p.id.startsWith('state-') || p.id === 'presets-state')).toHaveLength(8);
     // Changes are kept in memory.
     backend.sources.create({ type: 'profile', name: 'Dev', profile: 'dev' });
     expect(backend.sources.get('dev')).toBeDefined();
