@@ -89,6 +89,8 @@ const Env = z.object({
   ECS_ENDPOINTS_SELF: z.string().optional(),
   /** The image of an awsvpc task's pause container; default: this backend's own image, else registry.k8s.io/pause. */
   ECS_ENDPOINTS_PAUSE_IMAGE: z.string().min(1).optional(),
+  /** The agent's own switch: every task-run container gets the container metadata file. */
+  ECS_ENABLE_CONTAINER_METADATA: z.enum(['true', 'false']).optional(),
   ECS_ENDPOINTS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** The agent's own variable is honoured too, for familiarity. */
   ECS_TASK_METADATA_RPS_LIMIT: z.string().optional(),
@@ -126,6 +128,8 @@ export interface Config {
   presetsFile?: string;
   self?: string;
   pauseImage?: string;
+  /** Task-run containers get the container metadata file (else only those whose environment asks). */
+  containerMetadata: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -218,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     presetsFile: e.ECS_ENDPOINTS_PRESETS_FILE,
     self: e.ECS_ENDPOINTS_SELF,
     pauseImage: e.ECS_ENDPOINTS_PAUSE_IMAGE,
+    containerMetadata: e.ECS_ENABLE_CONTAINER_METADATA === 'true',
     logLevel: e.ECS_ENDPOINTS_LOG_LEVEL,
   };
 }

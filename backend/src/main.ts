@@ -218,6 +218,11 @@ function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): DataPlan
   });
 }
 
+/** This machine as an ECS container instance (introspection, the container metadata file). */
+function containerInstanceArn(config: Config, s: State): string {
+  return `arn:aws:ecs:${config.region}:${config.accountId}:container-instance/${config.cluster}/${s.ids.taskId('container-instance')}`;
+}
+
 /** The discovery names of a container known only from its create event (its labels, name, image). */
 function createdAliases(discovery: { aliasesFor(r: ContainerRecord): string[] }, id: string, attributes: Record<string, string>): string[] {
   const { name = '', image = '', ...labels } = attributes;
@@ -239,7 +244,11 @@ function taskRunner(config: Config, s: State, d: Dock, discovery: DiscoveryNames
     discoveryHolder: (name, serviceName) => discovery.holder(name, serviceName),
     docker: taskDocker(() => d.index.docker),
     record: (id) => d.index.get(id),
-    settings: { region: config.region, accountId: config.accountId, cluster: config.cluster, launchType: config.launchType, network: config.network, address: config.address },
+    settings: {
+      region: config.region, accountId: config.accountId, cluster: config.cluster, launchType: config.launchType, network: config.network, address: config.address,
+      containerMetadata: config.containerMetadata,
+      containerInstanceArn: containerInstanceArn(config, s),
+    },
     pause: async () => {
       if (config.pauseImage) return { image: config.pauseImage };
       try {
@@ -370,7 +379,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
     const nameOf = (id: string) => d.index.get(id)?.name;
     const intro = introspectionServer(() => live.current, () => ({
       cluster: config.cluster,
-      containerInstanceArn: `arn:aws:ecs:${config.region}:${config.accountId}:container-instance/${config.cluster}/${s.ids.taskId('container-instance')}`,
+      containerInstanceArn: containerInstanceArn(config, s),
       version: `ecs-endpoints ${VERSION}`,
     }), callerPolicy({ subnet: config.subnet, network: config.network, hostMayCall: config.topology === 'host' }));
     return [...config.metadataPorts.map((p) => [dataPlaneServer(plane, requests, nameOf), p] as [Server, number]), [intro, config.introspectionPort] as [Server, number]];

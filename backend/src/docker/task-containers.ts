@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { pack } from 'tar-stream';
 
 /** What the task-definition runner asks of Docker (taskdefs/runner.ts depends on this, not on dockerode). */
 export interface TaskDocker {
@@ -15,6 +16,8 @@ export interface TaskDocker {
   remove(id: string): Promise<void>;
   /** The last lines of its output (stdout and stderr, interleaved as written). */
   logs(id: string, tail: number): Promise<string>;
+  /** Write one file into a container (created or running; into its volumes too) through the archive API. */
+  writeFile(id: string, dir: string, name: string, text: string): Promise<void>;
   /** Ids and labels of the containers carrying a label (all states). */
   listByLabel(label: string): Promise<{ id: string; labels: Record<string, string> }[]>;
 }
@@ -96,6 +99,12 @@ export function taskDocker(docker: () => Docker): TaskDocker {
     async logs(id, tail) {
       const out = (await docker().getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false })) as unknown as Buffer;
       return demux(Buffer.isBuffer(out) ? out : Buffer.from(String(out)));
+    },
+    async writeFile(id, dir, name, text) {
+      const tar = pack();
+      tar.entry({ name, mode: 0o644 }, text);
+      tar.finalize();
+      await docker().getContainer(id).putArchive(tar as unknown as NodeJS.ReadableStream, { path: dir });
     },
     async listByLabel(label) {
       const list = await docker().listContainers({ all: true, filters: JSON.stringify({ label: [label] }) });

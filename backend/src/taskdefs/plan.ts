@@ -1,5 +1,6 @@
 import { buildEcsEnvironment } from '@ecs-endpoints/contract';
 import { LABEL } from '../tasks/model.ts';
+import { METADATA_ENV, METADATA_FILE_NAME, metadataDir } from './metadata-file.ts';
 import { startOrder, type ContainerDef, type ParsedTaskDef, type TaskDef } from './parse.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface PlanSettings {
   address: string;
   /** The image (and entrypoint, if it needs one) of the container holding an awsvpc task's namespace. */
   pause: { image: string; entrypoint?: string[] };
+  /** Every container gets the container metadata file (the agent's ECS_ENABLE_CONTAINER_METADATA). */
+  containerMetadata?: boolean;
 }
 
 export interface PlanIds {
@@ -42,6 +45,8 @@ export interface PlannedContainer {
   /** Seconds between SIGTERM and SIGKILL when the task stops (the agent's default is 30). */
   stopTimeout: number;
   hasHealthCheck: boolean;
+  /** Where its container metadata file lives (a volume of its own), when it gets one. */
+  metadataDir?: string;
   /** Secret names and where they come from; their values are added to Env only when creating. */
   secrets: { name: string; valueFrom: string }[];
   /** Environment files (S3 ARNs or local paths), read only when creating. */
@@ -222,6 +227,9 @@ function planContainer(c: ContainerDef, x: ContainerContext): PlannedContainer {
     if (log.options) labels[LABEL.logOptions] = JSON.stringify(log.options);
   }
   const stopTimeout = c.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+  // The container metadata file: for all containers when the backend is told so, else for those asking.
+  const mdDir = x.s.containerMetadata || env[METADATA_ENV.enable] === 'true' ? metadataDir(x.labels[LABEL.run]!, c.name) : undefined;
+  if (mdDir) env[METADATA_ENV.file] = `${mdDir}/${METADATA_FILE_NAME}`;
   const create: CreateSpec = {
     name: x.dockerName,
     Image: c.image,
@@ -233,7 +241,7 @@ function planContainer(c: ContainerDef, x: ContainerContext): PlannedContainer {
     ...(c.workingDirectory ? { WorkingDir: c.workingDirectory } : {}),
     ...(c.healthCheck ? { Healthcheck: healthcheck(c.healthCheck) } : {}),
     StopTimeout: stopTimeout,
-    HostConfig: hostConfig(c, x),
+    HostConfig: hostConfig(c, x, mdDir),
   };
   if (x.networkMode === 'bridge') {
     create.ExposedPorts = Object.fromEntries((c.portMappings ?? []).filter((p) => p.containerPort !== undefined).map((p) => [`${p.containerPort}/${p.protocol ?? 'tcp'}`, {}]));
@@ -248,6 +256,7 @@ function planContainer(c: ContainerDef, x: ContainerContext): PlannedContainer {
     ...(c.startTimeout ? { startTimeout: c.startTimeout } : {}),
     stopTimeout,
     hasHealthCheck: Boolean(c.healthCheck),
+    ...(mdDir ? { metadataDir: mdDir } : {}),
     secrets: c.secrets ?? [],
     environmentFiles: (c.environmentFiles ?? []).map((f) => f.value),
     environmentNames: Object.keys(env),
@@ -268,7 +277,7 @@ function healthcheck(h: NonNullable<ContainerDef['healthCheck']>): Record<string
 
 type Loose = Record<string, unknown>;
 
-function hostConfig(c: ContainerDef, x: ContainerContext): Loose {
+function hostConfig(c: ContainerDef, x: ContainerContext, mdDir?: string): Loose {
   const hc: Loose = {};
   hc.NetworkMode = x.networkMode === 'awsvpc' ? `container:${x.pauseName}` : x.networkMode === 'host' ? 'host' : x.s.network;
   if (x.networkMode === 'bridge') hc.PortBindings = publish(c.portMappings ?? []);
@@ -278,6 +287,8 @@ function hostConfig(c: ContainerDef, x: ContainerContext): Loose {
   if (c.memoryReservation) hc.MemoryReservation = c.memoryReservation * 1024 * 1024;
   if (c.readonlyRootFilesystem) hc.ReadonlyRootfs = true;
   const binds = mounts(c, x);
+  // Its own anonymous volume, written through Docker's archive API (any topology), removed with it.
+  if (mdDir) binds.push({ Type: 'volume', Target: mdDir });
   if (binds.length) hc.Mounts = binds;
   const extra = c as Loose;
   const ulimits = extra.ulimits as { name: string; softLimit: number; hardLimit: number }[] | undefined;

@@ -11,6 +11,7 @@ import { buildPlan, type PlanSettings, type TaskPlan } from './plan.ts';
 import { nextStep, type Step } from './reconcile.ts';
 import { RunStore, runView, type RunContainerRecord, type RunRecord } from './runs.ts';
 import { describeTaskDefinition } from './describe.ts';
+import { METADATA_FILE_NAME, metadataFile, type MetadataFileContext } from './metadata-file.ts';
 import { resolveEnvironmentFiles } from './env-files.ts';
 import { resolveSecrets, SecretError, type SecretCredentials } from './secrets.ts';
 import { serviceNames } from './service-names.ts';
@@ -19,7 +20,7 @@ export interface RunnerDeps {
   docker: TaskDocker;
   /** The container index's record of a container (event-fed; no Docker call). */
   record(id: string): ContainerRecord | undefined;
-  settings: Omit<PlanSettings, 'pause'>;
+  settings: Omit<PlanSettings, 'pause'> & { containerInstanceArn: string };
   pause(): Promise<PlanSettings['pause']>;
   /** The base spec in the form a role can be assumed from (`default` followed to its target). Throws with a remedy. */
   baseSpec(spec: string): string;
@@ -133,6 +134,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
         ...(c.startTimeout ? { startTimeout: c.startTimeout } : {}),
         stopTimeout: c.stopTimeout,
         hasHealthCheck: c.hasHealthCheck,
+        ...(c.metadataDir ? { metadataDir: c.metadataDir } : {}),
       })),
     };
     this.save(run);
@@ -202,8 +204,29 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       if (this.busy.has(run.id) || run.lastStatus === 'STOPPED' || run.lastStatus === 'PROVISIONING') continue;
       const before = JSON.stringify(run);
       const step = nextStep(run, (id) => this.deps.record(id), Date.now());
+      this.writeReadyMetadata(run);
       if (JSON.stringify(run) !== before) this.save(run);
       void this.act(run, step);
+    }
+  }
+
+  private metadataContext(run: RunRecord, c: RunContainerRecord): MetadataFileContext {
+    const s = this.deps.settings;
+    return { cluster: s.cluster, containerInstanceArn: s.containerInstanceArn, taskArn: run.taskArn, family: run.family, revision: run.revision, containerName: c.name, availabilityZone: `${s.region}a`, networkMode: run.networkMode };
+  }
+
+  /** The READY metadata file, once, for each container that runs and has one. */
+  private writeReadyMetadata(run: RunRecord): void {
+    for (const c of run.containers) {
+      if (!c.metadataDir || c.metadataReady || c.status !== 'RUNNING' || !c.dockerId) continue;
+      const r = this.deps.record(c.dockerId);
+      if (!r) continue;
+      c.metadataReady = true;
+      const owner = run.pauseId ? this.deps.record(run.pauseId) : r;
+      const address = owner?.networks.find((n) => n.name === this.deps.settings.network)?.ip;
+      this.deps.docker.writeFile(c.dockerId, c.metadataDir, METADATA_FILE_NAME, metadataFile(this.metadataContext(run, c), r, address)).catch((err: unknown) => {
+        log.warn('could not write the container metadata file', { task: run.id, container: c.name, error: dockerMessage(err) });
+      });
     }
   }
 
@@ -270,6 +293,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
         const env = [...fromFiles.map(([k, v]) => `${k}=${v}`), ...(pc.create.Env ?? []), ...Object.entries(values).map(([k, v]) => `${k}=${v}`)];
         c.dockerId = await this.deps.docker.create({ ...pc.create, Env: env, Labels: { ...pc.create.Labels, ...pullLabels } });
         c.status = 'CREATED';
+        if (c.metadataDir) await this.deps.docker.writeFile(c.dockerId, c.metadataDir, METADATA_FILE_NAME, metadataFile(this.metadataContext(run, c)));
         this.save(run);
       }
       run.lastStatus = 'PENDING';

@@ -29,6 +29,9 @@ const RunContainer = z.looseObject({
   hasHealthCheck: z.boolean(),
   /** When it first ran (a dependency's startTimeout counts from here). */
   startedAt: z.string().optional(),
+  /** Its container metadata file's directory, and whether the READY version is written. */
+  metadataDir: z.string().optional(),
+  metadataReady: z.boolean().optional(),
 });
 
 const Run = z.looseObject({
@@ -66,7 +69,7 @@ export function runView(r: RunRecord): TaskRunView {
   const { pauseId: _p, ...rest } = r;
   return {
     ...rest,
-    containers: r.containers.map(({ dependsOn: _d, startTimeout: _s, stopTimeout: _t, hasHealthCheck: _h, startedAt: _a, ...c }) => c),
+    containers: r.containers.map(({ dependsOn: _d, startTimeout: _s, stopTimeout: _t, hasHealthCheck: _h, startedAt: _a, metadataDir: _m, metadataReady: _r, ...c }) => c),
   } as TaskRunView;
 }
 

@@ -5,6 +5,7 @@
  * secret from the Secrets Manager stand-in; a bridge task whose published port answers from the
  * host; an essential container's exit stopping its task; bad definitions refused with nothing left.
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +256,44 @@ describe('an image that is not here', () => {
       await registry.close();
     }
   }, 90_000);
+});
+
+describe('the container metadata file', () => {
+  it('is NOT_READY in a container not yet started and READY, with its id and address, once it runs', async () => {
+    const env = [{ name: 'ECS_ENABLE_CONTAINER_METADATA', value: 'true' }];
+    const t0 = await run({
+      taskDefinition: {
+        family: 'mdfile',
+        revision: 5,
+        networkMode: 'bridge',
+        containerDefinitions: [
+          { name: 'app', image: BUSYBOX, environment: env, command: ['sh', '-c', 'until grep -q READY "$ECS_CONTAINER_METADATA_FILE"; do sleep 0.2; done; sleep 3600'], stopTimeout: 2 },
+          { name: 'later', image: BUSYBOX, essential: false, environment: env, command: ['sleep', '3600'], dependsOn: [{ containerName: 'app', condition: 'COMPLETE' }] },
+        ],
+      },
+      baseSource: 'fake',
+    });
+    const t = await until(t0.id, (x) => container(x, 'app').status === 'RUNNING' && container(x, 'later').status === 'CREATED', 'app running, later waiting');
+    const read = async (id: string) => {
+      const path = (await docker.getContainer(id).inspect()).Config.Env.find((e) => e.startsWith('ECS_CONTAINER_METADATA_FILE='))!.split('=')[1]!;
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('docker', ['cp', `${id}:${path}`, '-'], { encoding: 'buffer' }, (err, stdout) => (err ? reject(err) : resolve(stdout.toString('utf8'))));
+      });
+      return JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as J;
+    };
+    const app = await eventually(async () => {
+      const f = await read(container(t, 'app').dockerId!);
+      return f.MetadataFileStatus === 'READY' ? f : undefined;
+    }, 15_000, 'READY');
+    const inspect = await docker.getContainer(container(t, 'app').dockerId!).inspect();
+    expect(app).toMatchObject({
+      Cluster: 'default', TaskARN: t.taskArn, TaskDefinitionFamily: 'mdfile', TaskDefinitionRevision: '5', ContainerID: inspect.Id, ContainerName: 'app',
+      DockerContainerName: inspect.Name, ImageName: BUSYBOX, ImageID: inspect.Image, Networks: [{ NetworkMode: 'bridge', IPv4Addresses: [inspect.NetworkSettings.Networks[tb.network]!.IPAddress] }],
+    });
+    expect(app.ContainerInstanceARN).toMatch(/^arn:aws:ecs:us-east-1:\d{12}:container-instance\/default\/[0-9a-f]{32}$/);
+    const later = await read(container(t, 'later').dockerId!);
+    expect(later).toEqual({ Cluster: 'default', ContainerInstanceARN: app.ContainerInstanceARN, TaskARN: t.taskArn, TaskDefinitionFamily: 'mdfile', TaskDefinitionRevision: '5', ContainerName: 'later', MetadataFileStatus: 'NOT_READY' });
+  }, 60_000);
 });
 
 describe('a registered definition', () => {

@@ -133,3 +133,20 @@ describe('environment files', () => {
     await expect(resolveEnvironmentFiles([{ container: 'web', value: 'rel.env' }], { credentials: async () => null, region: 'us-east-1' })).rejects.toThrow(/neither an S3 object ARN nor a file this backend can read/);
   });
 });
+
+describe('the container metadata file in a plan', () => {
+  it('gives a container that asks for it the file\'s variable and a volume of its own, and none to the others', () => {
+    const p = buildPlan(
+      parseTaskDefinition({ family: 'f', containerDefinitions: [{ name: 'a', image: 'x', environment: [{ name: 'ECS_ENABLE_CONTAINER_METADATA', value: 'true' }] }, { name: 'b', image: 'x' }] }),
+      'fake',
+      S,
+      { ...IDS, endpointIds: { a: IDS.endpointIds.web, b: IDS.endpointIds.side } },
+    );
+    const [a, b] = p.containers;
+    expect(a!.metadataDir).toBe(`/opt/ecs/metadata/${IDS.taskId}-a`);
+    expect(a!.create.Env).toContain(`ECS_CONTAINER_METADATA_FILE=/opt/ecs/metadata/${IDS.taskId}-a/ecs-container-metadata.json`);
+    expect((a!.create.HostConfig as { Mounts: unknown[] }).Mounts).toEqual([{ Type: 'volume', Target: `/opt/ecs/metadata/${IDS.taskId}-a` }]);
+    expect(b!.metadataDir).toBeUndefined();
+    expect(buildPlan(parseTaskDefinition({ family: 'f', containerDefinitions: [{ name: 'b', image: 'x' }] }), 'fake', { ...S, containerMetadata: true }, { ...IDS, endpointIds: { b: IDS.endpointIds.side } }).containers[0]!.metadataDir).toBeDefined();
+  });
+});
