@@ -8,6 +8,7 @@
 import type { StatusView } from '@ecs-endpoints/contract';
 import type Docker from 'dockerode';
 import { spawn, execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
 import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
+import { startStsStub } from '../../backend/test/support/sts-stub.ts';
 // @ts-expect-error plain JavaScript module without type declarations
 import * as v from '../validate.mjs';
 
@@ -211,10 +213,14 @@ describe('in the container topology, as inside Docker Desktop', () => {
   let net: string;
   let prefix: string;
   let control: string;
+  // The STS and SSO stand-in, on the network's gateway (the host's end of the bridge, which the
+  // backend container reaches): its port is chosen now, it listens once the network exists.
+  let stsPort: number;
 
   beforeAll(async () => {
     const picked = await pickSubnet();
     prefix = picked.prefix;
+    stsPort = await freePort();
     net = uniqueName('ecs-ext-net');
     networks.push(net);
     const ctl = mkdtempSync(join(tmpdir(), 'ext-control-'));
@@ -234,6 +240,8 @@ describe('in the container topology, as inside Docker Desktop', () => {
         'ECS_ENDPOINTS_TOPOLOGY=container',
         'ECS_ENDPOINTS_CONTROL=unix:/run/guest-services/backend.sock',
         'ECS_ENDPOINTS_DEFAULT_SOURCE=fake',
+        `ECS_ENDPOINTS_STS_ENDPOINT=http://${prefix}.1:${stsPort}`,
+        `AWS_ENDPOINT_URL_SSO=http://${prefix}.1:${stsPort}`,
       ],
       Labels: { 'ecs-endpoints-test': 'true' },
       HostConfig: { Binds: [`${dockerSocket}:/var/run/docker.sock`, `${ctl}:/run/guest-services`, `${state}:/data`] },
@@ -322,6 +330,60 @@ describe('in the container topology, as inside Docker Desktop', () => {
     expect(await until('the edited key', async () => (await keyNow()) === 'AKIAHOSTPROFILE00002', backend, 20_000)).toBe(true);
     // Never written: the host's files are as we left them.
     expect(readFileSync(join(home, '.aws', 'credentials'), 'utf8')).toBe(creds('AKIAHOSTPROFILE00002'));
+  });
+
+  it('serves the host\'s role-chain and SSO profiles: the role assumed and the SSO role credentials got at the stand-ins', async () => {
+    await until('the backend on its network', async () => (await backend.inspect()).NetworkSettings.Networks[net]?.IPAddress, backend);
+    const sts = await startStsStub({ host: `${prefix}.1`, port: stsPort });
+    try {
+      const home = mkdtempSync(join(tmpdir(), 'ext-kinds-home-'));
+      dirs.push(home);
+      const aws = join(home, '.aws');
+      mkdirSync(join(aws, 'sso', 'cache'), { recursive: true });
+      writeFileSync(join(aws, 'credentials'), '[base]\naws_access_key_id = AKIAHOSTBASEKEYS0001\naws_secret_access_key = host/base/secret/000000000000000000001\n');
+      writeFileSync(
+        join(aws, 'config'),
+        [
+          '[profile chain]', 'role_arn = arn:aws:iam::111122223333:role/host-chain', 'source_profile = base', 'region = eu-west-1', '',
+          '[profile corp-dev]', 'sso_session = corp', 'sso_account_id = 444455556666', 'sso_role_name = Developer', 'region = eu-west-1', '',
+          '[sso-session corp]', 'sso_start_url = https://corp.awsapps.com/start', 'sso_region = eu-west-1', '',
+        ].join('\n'),
+      );
+      // What aws sso login leaves behind: the session's token, cached under the session name's SHA-1.
+      const token = { startUrl: 'https://corp.awsapps.com/start', region: 'eu-west-1', accessToken: 'host-sso-access-token', expiresAt: new Date(Date.now() + 3600_000).toISOString() };
+      writeFileSync(join(aws, 'sso', 'cache', `${createHash('sha1').update('corp').digest('hex')}.json`), JSON.stringify(token));
+      for (const d of [home, aws, join(aws, 'sso'), join(aws, 'sso', 'cache')]) chmodSync(d, 0o755);
+      const script = await run('docker', ['run', '--rm', '--entrypoint', 'cat', TAG, '/linux/aws-paths.sh']);
+      const paths = JSON.parse(execFileSync('/bin/sh', ['-c', script.out], { env: { PATH: '/usr/bin:/bin', HOME: home }, encoding: 'utf8' }));
+      await until('the control socket', async () => (await get({ socketPath: control }, '/api/status')).status === 200, backend);
+      expect((await send({ socketPath: control }, 'PUT', '/api/host/aws', paths)).status).toBe(200);
+      const details = JSON.parse((await get({ socketPath: control }, '/api/profiles/details')).body) as { profiles: { name: string; kind: string; state: string }[] };
+      expect(details.profiles).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'base', kind: 'keys' }),
+          expect.objectContaining({ name: 'chain', kind: 'role', state: 'ready' }),
+          expect.objectContaining({ name: 'corp-dev', kind: 'sso', state: 'signed-in' }),
+        ]),
+      );
+      const served = async (profile: string) => {
+        const source = JSON.parse((await send({ socketPath: control }, 'POST', '/api/sources', { type: 'profile', name: `Host ${profile}`, profile })).body) as { id: string };
+        const app = await runContainer({ name: uniqueName(`ecs-ext-${profile}`), network: net });
+        containers.push(app);
+        await until(`${profile} assigned`, async () => (await send({ socketPath: control }, 'PUT', `/api/containers/${app.id}/source`, { sourceId: source.id })).status === 200, backend);
+        return until(`credentials from ${profile}`, async () => {
+          const r = await httpFrom(app, `http://${prefix}.2/creds`);
+          return r.status === 200 ? (JSON.parse(r.body) as { RoleArn: string; AccessKeyId: string }) : undefined;
+        }, backend);
+      };
+      const chain = await served('chain');
+      expect(chain.RoleArn).toBe('arn:aws:iam::111122223333:role/host-chain');
+      expect(sts.calls.find((c) => c.action === 'AssumeRole')).toMatchObject({ accessKeyId: 'AKIAHOSTBASEKEYS0001', params: expect.objectContaining({ RoleArn: 'arn:aws:iam::111122223333:role/host-chain' }) });
+      const sso = await served('corp-dev');
+      expect(sso.AccessKeyId).toMatch(/^ASIA/);
+      expect(sts.calls.some((c) => c.action === 'GetRoleCredentials' && c.params.role_name === 'Developer' && c.params.account_id === '444455556666')).toBe(true);
+    } finally {
+      await sts.close();
+    }
   });
 
   it('serves a credential_process profile of the host: "needs the dashboard" until the host script\'s output is handed over, then those credentials', async () => {

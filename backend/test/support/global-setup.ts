@@ -18,8 +18,13 @@ export default function setup(): void {
   const nets = execFileSync('docker', ['network', 'ls', '--filter', 'label=ecs-endpoints.managed=true', '--format', '{{.Name}}'], { encoding: 'utf8' })
     .split('\n')
     .filter((n) => n.startsWith('ecs-test-net-'));
+  // Only networks left for a while: another run on the same engine may have just made one.
   for (const n of nets) {
-    const attached = execFileSync('docker', ['network', 'inspect', n, '--format', '{{len .Containers}}'], { encoding: 'utf8' }).trim();
-    if (attached === '0') execFileSync('docker', ['network', 'rm', n], { stdio: 'ignore' });
+    try {
+      const [attached, created] = execFileSync('docker', ['network', 'inspect', n, '--format', '{{len .Containers}} {{.Created.Unix}}'], { encoding: 'utf8' }).trim().split(' ');
+      if (attached === '0' && Date.now() / 1000 - Number(created) > 15 * 60) execFileSync('docker', ['network', 'rm', n], { stdio: 'ignore' });
+    } catch {
+      // Gone meanwhile, or in use again: not ours to insist on.
+    }
   }
 }
