@@ -5,7 +5,7 @@ import { ProtectionStore } from './protection.ts';
 import { malformedEscape, methodNotAllowed, notFound, redirect, refused, reply, throttled } from './responses.ts';
 import { routeTable } from './route-table.ts';
 import { cleanPath } from './router.ts';
-import type { DataPlaneDeps, DataRequest, DataResponse, Reads } from './types.ts';
+import type { DataPlaneDeps, DataRequest, DataResponse, Reads, Reply } from './types.ts';
 
 export type { CallerCheck, CallerVerdict, CredentialsAnswer, CredentialsPort, DataPlaneDeps, DataRequest, DataResponse, Entry } from './types.ts';
 export { cleanPath } from './router.ts';
@@ -29,30 +29,41 @@ export class DataPlane {
     this.reads = { model: () => this.model(), cached: (k, build) => this.cached(k, build), deps, protection: this.protection };
   }
 
-  async handle(req: DataRequest): Promise<DataResponse> {
-    const q = req.url.indexOf('?');
-    const path = q >= 0 ? req.url.slice(0, q) : req.url;
-    const query = q >= 0 ? req.url.slice(q + 1) : '';
-    if (BAD_ESCAPE.test(path)) return malformedEscape();
+  /**
+   * The answer, synchronously when nothing needs to wait (every cached answer); a promise only
+   * when a handler must (a caller to settle, credentials to fetch).
+   */
+  handle(req: DataRequest): DataResponse | Promise<DataResponse> {
+    const url = req.url;
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    if (path.includes('%') && BAD_ESCAPE.test(path)) return malformedEscape();
     const cleaned = cleanPath(path);
-    if (cleaned !== path) return redirect(cleaned + (q >= 0 ? '?' + query : ''));
+    if (cleaned !== path) return redirect(cleaned + (q >= 0 ? url.slice(q) : ''));
     const refusal = this.deps.refuseCaller?.(req.remoteIp);
     if (refusal) return refused(refusal, kindOf(path));
-    const t = this.deps.throttle;
-    const xff = req.headers['x-forwarded-for'];
-    const rl: Record<string, string> = {
-      'X-Rate-Limit-Limit': t.limitHeader,
-      'X-Rate-Limit-Duration': '1',
-      'X-Rate-Limit-Request-Forwarded-For': Array.isArray(xff) ? xff.join(', ') : (xff ?? ''),
-      'X-Rate-Limit-Request-Remote-Addr': `${req.remoteIp}:${req.remotePort}`,
-    };
-    if (!t.take(`${req.remoteIp}|${path}`)) return throttled(rl, kindOf(path));
-    const r = await this.route(req, path, query);
-    Object.assign(r.headers, rl);
+    if (!this.deps.throttle.take(req.remoteIp, path)) return throttled(this.rateLimit(req, {}), kindOf(path));
+    const r = this.route(req, path, q >= 0 ? url.slice(q + 1) : '');
+    if (r instanceof Promise) return r.then((x) => this.withRateLimit(req, x));
+    return this.withRateLimit(req, r);
+  }
+
+  private withRateLimit(req: DataRequest, r: DataResponse): DataResponse {
+    this.rateLimit(req, r.headers);
     return r;
   }
 
-  private async route(req: DataRequest, path: string, query: string): Promise<DataResponse> {
+  /** tollbooth's headers, after the route's own (the order on the wire). */
+  private rateLimit(req: DataRequest, headers: Record<string, string>): Record<string, string> {
+    const xff = req.headers['x-forwarded-for'];
+    headers['X-Rate-Limit-Limit'] = this.deps.throttle.limitHeader;
+    headers['X-Rate-Limit-Duration'] = '1';
+    headers['X-Rate-Limit-Request-Forwarded-For'] = xff === undefined ? '' : Array.isArray(xff) ? xff.join(', ') : xff;
+    headers['X-Rate-Limit-Request-Remote-Addr'] = req.remoteIp + ':' + req.remotePort;
+    return headers;
+  }
+
+  private route(req: DataRequest, path: string, query: string): DataResponse | Promise<DataResponse> {
     const found = routeTable.match(req.method, path, this.reads);
     const handler = found?.route.handler;
     if (!found || !handler) return notFound();
@@ -62,12 +73,15 @@ export class DataPlane {
       const owner = params.id === undefined ? undefined : this.model().byEndpointId.get(params.id);
       return methodNotAllowed(route.kind, owner?.container.record.id);
     }
+    const kind = route.kind;
+    let r: Reply | Promise<Reply>;
     try {
-      return reply(route.kind, await handler(this.reads, { req, path, query, params }));
+      r = handler(this.reads, { req, path, query, params });
     } catch (e) {
-      if (e instanceof LookupError) return problemResponse(route.kind, e);
-      throw e;
+      return failed(kind, e);
     }
+    if (r instanceof Promise) return r.then((x) => reply(kind, x), (e: unknown) => failed(kind, e));
+    return reply(kind, r);
   }
 
   private model(): TaskModel {
@@ -87,6 +101,12 @@ export class DataPlane {
     }
     return v;
   }
+}
+
+/** A lookup error's answer; anything else is a fault (the server answers 500). */
+function failed(kind: RequestKind, e: unknown): DataResponse {
+  if (e instanceof LookupError) return problemResponse(kind, e);
+  throw e;
 }
 
 /** The request kind of an answer given before routing (refused, throttled). */
