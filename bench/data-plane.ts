@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -35,7 +35,7 @@ const BARE_PORT = 18099;
 const BARE_BODY = '{"DockerId":"0123456789abcdef","Name":"bare"}';
 
 interface Case { name: string; url: string }
-interface Row { containers: number; name: string; r: WrkResult; ratio?: number; load: string }
+interface Row { containers: number; name: string; r: WrkResult; bytes?: number; ratio?: number; sizedRatio?: number; load: string }
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -67,6 +67,26 @@ async function startCaller(tb: TestBackend, containers: Docker.Container[]): Pro
   return { caller, cases };
 }
 
+/**
+ * A bare Node server: a fixed 45-byte JSON body at `/`, and at `/bytes/<n>` a body of n bytes,
+ * so an answer can also be set against a bare response of the same size on the wire.
+ */
+function bareServer(): Server {
+  const bodies = new Map<string, string>();
+  return createServer((req, res) => {
+    const url = req.url ?? '/';
+    let body = bodies.get(url);
+    if (body === undefined) bodies.set(url, (body = url.startsWith('/bytes/') ? 'x'.repeat(Number(url.slice(7))) : BARE_BODY));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  });
+}
+
+/** The bytes of an answer on the wire (status line, headers, body), as the caller gets it. */
+async function wireBytes(caller: Docker.Container, url: string): Promise<number> {
+  return Buffer.byteLength((await httpFrom(caller, url)).raw);
+}
+
 async function measure(pid: number, n: number, c: Case): Promise<Row> {
   await wrk(pid, c.url, WARMUP);
   const r = await wrk(pid, c.url, LOAD);
@@ -74,8 +94,8 @@ async function measure(pid: number, n: number, c: Case): Promise<Row> {
 }
 
 function fmt(row: Row): string {
-  const ratio = row.ratio === undefined ? '' : row.ratio.toFixed(2);
-  return `| ${row.containers} | ${row.name} | ${Math.round(row.r.rps).toLocaleString('en-US')} | ${ratio} | ${row.r.p50.toFixed(2)} | ${row.r.p99.toFixed(2)} | ${row.load} |`;
+  const x = (v?: number) => (v === undefined ? '' : v.toFixed(2));
+  return `| ${row.containers} | ${row.name} | ${row.bytes ?? ''} | ${Math.round(row.r.rps).toLocaleString('en-US')} | ${x(row.ratio)} | ${x(row.sizedRatio)} | ${row.r.p50.toFixed(2)} | ${row.r.p99.toFixed(2)} | ${row.load} |`;
 }
 
 async function main(): Promise<void> {
@@ -84,10 +104,7 @@ async function main(): Promise<void> {
   // Lifted for the run: the agent's limiter (40/s, burst 60 per source IP and path) would answer
   // 429 to one caller at load.
   const tb = await startTestBackend({ ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' });
-  const bare = createServer((_req, res) => {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(BARE_BODY)) });
-    res.end(BARE_BODY);
-  });
+  const bare = bareServer();
   await new Promise<void>((r) => bare.listen(BARE_PORT, tb.address, r));
   const containers: Docker.Container[] = [];
   const fleet: Docker.Container[] = [];
@@ -101,13 +118,22 @@ async function main(): Promise<void> {
       await eventually(() => tb.backend.model.byContainerId.size >= n, 120_000, `${n} containers in the model`);
       console.error(`${n} containers; load average ${loadavg()}`);
       const before = await measure(pid, n, { ...bareCase, name: 'bare Node server, before' });
+      const bareHead = await wireBytes(caller, `${bareCase.url}bytes/0`);
       const measured: Row[] = [];
-      for (const c of cases) if (!ONLY || c.name.includes(ONLY)) measured.push(await measure(pid, n, c));
+      for (const c of cases.filter((x) => !ONLY || x.name.includes(ONLY))) {
+        const bytes = await wireBytes(caller, c.url);
+        const row = { ...(await measure(pid, n, c)), bytes };
+        const sized = await measure(pid, n, { name: 'bare', url: `${bareCase.url}bytes/${Math.max(0, bytes - bareHead)}` });
+        row.sizedRatio = row.r.rps / sized.r.rps;
+        measured.push(row);
+        console.error(fmt(row));
+      }
       const after = await measure(pid, n, { ...bareCase, name: 'bare Node server, after' });
       const bareRps = (before.r.rps + after.r.rps) / 2;
       for (const m of measured) m.ratio = m.r.rps / bareRps;
+      before.bytes = after.bytes = await wireBytes(caller, bareCase.url);
       rows.push(before, ...measured, after);
-      for (const row of [before, ...measured, after]) console.error(fmt(row));
+      for (const row of [before, after]) console.error(fmt(row));
     }
   } finally {
     bare.close();
@@ -117,9 +143,9 @@ async function main(): Promise<void> {
   const cpu = (await run('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"])).stdout.trim();
   const wrkVersion = (await run('sh', ['-c', 'wrk -v 2>&1 | head -1'])).stdout.trim();
   console.log(`\nNode ${process.version}, ${cpu}, ${(await run('nproc')).stdout.trim()} CPUs; ${wrkVersion}`);
-  console.log(`wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s (after a 2 s warm-up) in the caller's network namespace; ratio = requests/s ÷ mean of the bare server before and after.\n`);
-  console.log('| containers | endpoint | requests/s | ratio | p50 ms | p99 ms | load avg after |');
-  console.log('|---:|---|---:|---:|---:|---:|---|');
+  console.log(`wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s (after a 2 s warm-up) in the caller's network namespace. × bare: requests/s ÷ the mean of the bare server (45-byte body) before and after; × same size: ÷ the bare server answering as many bytes, measured right after.\n`);
+  console.log('| containers | endpoint | bytes on the wire | requests/s | × bare | × bare same size | p50 ms | p99 ms | load avg after |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) console.log(fmt(r));
 }
 
