@@ -18,7 +18,7 @@ import type Docker from 'dockerode';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../backend/test/support/backend.ts';
 import { httpFrom, removeAll, runContainer, uniqueName } from '../backend/test/support/docker.ts';
 import { pidOf } from '../backend/test/support/netns.ts';
-import { growFleet } from './fleet.ts';
+import { growFleet, settle, wideSubnet } from './fleet.ts';
 import { checkTools, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
 
 const run = promisify(execFile);
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   await run(fileURLToPath(new URL('../test/images/build.sh', import.meta.url)), ['busybox']);
   // Lifted for the run: the agent's limiter (40/s, burst 60 per source IP and path) would answer
   // 429 to one caller at load.
-  const tb = await startTestBackend({ ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' });
+  const tb = await startTestBackend({ ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' }, { subnet: await wideSubnet() });
   const bare = bareServer();
   await new Promise<void>((r) => bare.listen(BARE_PORT, tb.address, r));
   const containers: Docker.Container[] = [];
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     for (const n of SIZES) {
       await growFleet(tb.network, fleet, n - containers.length, uniqueName('bench-fleet'));
       await eventually(() => tb.backend.model.byContainerId.size >= n, 120_000, `${n} containers in the model`);
+      await settle(60_000);
       console.error(`${n} containers; load average ${loadavg()}`);
       const before = await measure(pid, n, { ...bareCase, name: 'bare Node server, before' });
       const bareHead = await wireBytes(caller, `${bareCase.url}bytes/0`);

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type Docker from 'dockerode';
-import { runContainer, uniqueName } from '../backend/test/support/docker.ts';
+import { docker, runContainer, uniqueName } from '../backend/test/support/docker.ts';
 
 /*
  * The containers around the caller: busybox `sleep`s on the managed network, four to a compose
@@ -27,4 +29,31 @@ export async function growFleet(network: string, into: Docker.Container[], total
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
   }
+}
+
+function cidrRange(cidr: string): [number, number] {
+  const [ip, bits] = cidr.split('/');
+  const n = ip!.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  return [n - (n % size), n - (n % size) + size - 1];
+}
+
+/**
+ * A /23 in 169.254.180.0-249.255 that no Docker network overlaps: the backend hands containers
+ * the upper half (254 addresses), where a test /24 would leave 126, fewer than the fleet.
+ */
+export async function wideSubnet(): Promise<string> {
+  const used = (await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet?.includes('.') ? [cidrRange(c.Subnet)] : [])));
+  for (let third = 180; third < 250; third += 2) {
+    const [lo, hi] = cidrRange(`169.254.${third}.0/23`);
+    if (!used.some(([a, b]) => a <= hi && lo <= b)) return `169.254.${third}.0/23`;
+  }
+  throw new Error('no free /23 in 169.254.180.0-249.255 for the benchmark network');
+}
+
+/** Until the 1-minute load average is under the CPU count, at most `ms`: creating containers keeps dockerd busy a while. */
+export async function settle(ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  const cpus = availableParallelism();
+  while (Date.now() < deadline && Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]) >= cpus) await new Promise((r) => setTimeout(r, 2000));
 }
