@@ -123,6 +123,25 @@ export class CredentialBroker {
     return this.getFrom(id, source, ctx, false);
   }
 
+  /**
+   * What `get` would answer at once from the cache, without waiting (the data plane's fast path):
+   * credentials still servable (starting a refresh ahead, as `get` does), null for a source that
+   * serves none, undefined when only `get` can answer (nothing cached, expired, or an error to tell).
+   */
+  cached(sourceId: string, ctx: CredentialContext = {}): AwsCredentials | null | undefined {
+    let found: ReturnType<SourceFactory['sourceFor']>;
+    try {
+      found = this.sources.sourceFor(sourceId);
+    } catch {
+      return undefined;
+    }
+    const { id, source } = found;
+    if (source instanceof NoneSource) return null;
+    const key = this.keyFor(id, source, ctx);
+    const e = this.entries.get(key);
+    return e ? this.fromCache(key, e, id, source, ctx, this.now()) : undefined;
+  }
+
   /** Follow aliases (the default source) to the source that does the work. */
   targetId(sourceId: string): string {
     return this.sources.targetId(sourceId);
@@ -198,22 +217,29 @@ export class CredentialBroker {
   // ---------------------------------------------------------------------------------------------
 
   private async getFrom(id: string, source: CredentialSource, ctx: CredentialContext, ignoreFailure: boolean): Promise<AwsCredentials | null> {
-    const key = source.perFamily ? `${id}\u0000${ctx.family ?? ''}` : id;
+    const key = this.keyFor(id, source, ctx);
     let e = this.entries.get(key);
     if (!e) {
       e = { sourceId: id };
       this.entries.set(key, e);
     }
     const now = this.now();
-    if (e.creds && this.servable(e, now)) {
-      if (!e.inflight && this.shouldRefreshAhead(e, now)) {
-        this.fetch(key, e, id, source, ctx).catch(() => undefined);
-      }
-      return e.creds;
-    }
+    const cached = this.fromCache(key, e, id, source, ctx, now);
+    if (cached) return cached;
     if (e.inflight) return e.inflight;
     if (!ignoreFailure && e.failure && now - e.failure.at < this.failureTtlMs) throw e.failure.error;
     return this.fetch(key, e, id, source, ctx);
+  }
+
+  private keyFor(id: string, source: CredentialSource, ctx: CredentialContext): string {
+    return source.perFamily ? `${id}\u0000${ctx.family ?? ''}` : id;
+  }
+
+  /** The entry's credentials if they may be served now; a refresh ahead starts when due. */
+  private fromCache(key: string, e: Entry, id: string, source: CredentialSource, ctx: CredentialContext, now: number): AwsCredentials | undefined {
+    if (!e.creds || !this.servable(e, now)) return undefined;
+    if (!e.inflight && this.shouldRefreshAhead(e, now)) this.fetch(key, e, id, source, ctx).catch(() => undefined);
+    return e.creds;
   }
 
   private expiresAt(e: Entry): number {

@@ -18,8 +18,19 @@ export function callerPolicy(o: { subnet: Subnet; network: string; hostMayCall: 
     }
     return own.set;
   };
+  // Callers repeat: remember which addresses are on the network (a pure fact), bounded.
+  const onNetwork = new Map<string, boolean>();
+  const inside = (ip: string): boolean => {
+    let v = onNetwork.get(ip);
+    if (v === undefined) {
+      if (onNetwork.size >= 4096) onNetwork.clear();
+      v = inSubnet(ip, o.subnet);
+      onNetwork.set(ip, v);
+    }
+    return v;
+  };
   return (ip) => {
-    if (inSubnet(ip, o.subnet)) return undefined;
+    if (inside(ip)) return undefined;
     if (o.hostMayCall && hostAddresses().has(ip)) return undefined;
     return `ECS Endpoints answers only containers on the Docker network "${o.network}" (${o.subnet.cidr}); ${ip} is not on it. Switch ECS mode on for this container, or attach it: docker network connect ${o.network} <container>.`;
   };

@@ -3,7 +3,7 @@ import { log } from '../log.ts';
 import type { CredentialBroker } from '../credentials/broker.ts';
 import type { SourceRegistry } from '../credentials/registry.ts';
 import { toAgentJson } from '../credentials/format.ts';
-import { isCredentialError } from '../credentials/types.ts';
+import { isCredentialError, type AwsCredentials } from '../credentials/types.ts';
 import type { Task } from '../tasks/types.ts';
 import type { CredentialsAnswer, CredentialsPort, DataRequest, Entry } from './types.ts';
 
@@ -29,6 +29,7 @@ function err(status: number, code: string, message: string, sourceId?: string, d
 export class BrokerCredentials implements CredentialsPort {
   private defaultChainAccount?: Promise<string | undefined>;
   private readonly warmingAnswerMs: number;
+  private readonly bodies = new WeakMap<AwsCredentials, string>();
 
   constructor(
     private readonly broker: CredentialBroker,
@@ -53,8 +54,12 @@ export class BrokerCredentials implements CredentialsPort {
     return task.containers.some((c) => !this.servesNone(c.source.id));
   }
 
-  async forContainer(entry: Entry, req: DataRequest): Promise<CredentialsAnswer> {
-    return this.fetch(entry.container.source.id, entry, req);
+  /** Answered in the same turn when the broker has the credentials cached (nearly every request). */
+  forContainer(entry: Entry, req: DataRequest): CredentialsAnswer | Promise<CredentialsAnswer> {
+    const sourceId = entry.container.source.id;
+    const creds = this.broker.cached(sourceId, { family: entry.task.family, containerName: entry.container.ecsName });
+    if (creds) return { status: 200, body: this.body(creds), sourceId };
+    return this.fetch(sourceId, entry, req);
   }
 
   async forRole(entry: Entry, role: { arn?: string; name?: string }, req: DataRequest): Promise<CredentialsAnswer> {
@@ -101,12 +106,23 @@ export class BrokerCredentials implements CredentialsPort {
         return err(503, 'CredentialsUninitialized', `${prefix}Credentials uninitialized for ID`, sourceId, `source "${sourceId}" is still fetching its first credentials`);
       }
       if (!creds) return err(400, 'InvalidIdInRequest', `${prefix}Credentials not found`, sourceId, `source "${sourceId}" serves no credentials`);
-      return { status: 200, body: goJson(toAgentJson(creds)), sourceId };
+      return { status: 200, body: this.body(creds), sourceId };
     } catch (e) {
       if (!isCredentialError(e)) log.error('credentials: unexpected error', { source: sourceId, error: (e as Error).message });
       const message = isCredentialError(e) ? `${e.message}${e.remedy ? ` ${e.remedy}` : ''}` : 'Internal server error';
       return err(503, 'CredentialsUninitialized', `${prefix}Credentials uninitialized for ID: ${message}`, sourceId, message);
     }
+  }
+
+  /** The agent's body, rendered once per credentials the broker hands out (they are replaced, not changed, on refresh). */
+  private body(creds: AwsCredentials): string {
+    let b = this.bodies.get(creds);
+    if (b === undefined) {
+      b = goJson(toAgentJson(creds));
+      // Without an expiration the body names one an hour from now: render it each time.
+      if (creds.expiration) this.bodies.set(creds, b);
+    }
+    return b;
   }
 
   /** The fetch's result, or WARMING if it has not settled within warmingAnswerMs (it goes on, for the next request). */

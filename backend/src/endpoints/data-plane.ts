@@ -1,20 +1,20 @@
 import type { RequestKind } from '@ecs-endpoints/contract';
 import type { TaskModel } from '../tasks/types.ts';
 import { LookupError, problemResponse, type Problem } from './errors.ts';
-
-/** Lookups that an unknown caller's settling can change (the credentials routes settle on their own). */
-const SETTLES: ReadonlySet<Problem['type']> = new Set(['caller-not-in-ecs-mode', 'unknown-endpoint-id', 'unknown-container']);
 import { ProtectionStore } from './protection.ts';
 import { malformedEscape, methodNotAllowed, notFound, redirect, refused, reply, throttled } from './responses.ts';
 import { routeTable } from './route-table.ts';
 import { cleanPath } from './router.ts';
 import { Throttle } from './throttle.ts';
-import type { DataPlaneDeps, DataRequest, DataResponse, Handler, Reads } from './types.ts';
+import type { Call, DataPlaneDeps, DataRequest, DataResponse, Handler, Reads, Reply } from './types.ts';
 
 export type { CallerCheck, CallerVerdict, CredentialsAnswer, CredentialsPort, DataPlaneDeps, DataRequest, DataResponse, Entry } from './types.ts';
 export { cleanPath } from './router.ts';
 
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
+
+/** Lookups that an unknown caller's settling can change (the credentials routes settle on their own). */
+const SETTLES: ReadonlySet<Problem['type']> = new Set(['caller-not-in-ecs-mode', 'unknown-endpoint-id', 'unknown-container']);
 
 /**
  * The agent's task metadata server (spec §1-§8): the request pipeline in the agent's order
@@ -36,35 +36,48 @@ export class DataPlane {
     this.reads = { model: () => this.model(), cached: (k, build) => this.cached(k, build), deps, protection: this.protection };
   }
 
-  async handle(req: DataRequest): Promise<DataResponse> {
-    const q = req.url.indexOf('?');
-    const path = q >= 0 ? req.url.slice(0, q) : req.url;
-    const query = q >= 0 ? req.url.slice(q + 1) : '';
-    if (BAD_ESCAPE.test(path)) return malformedEscape();
+  /**
+   * The answer, synchronously when nothing needs to wait (every cached answer); a promise only
+   * when a handler must (a caller to settle, credentials to fetch).
+   */
+  handle(req: DataRequest): DataResponse | Promise<DataResponse> {
+    const url = req.url;
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    if (path.includes('%') && BAD_ESCAPE.test(path)) return malformedEscape();
     const cleaned = cleanPath(path);
-    if (cleaned !== path) return redirect(cleaned + (q >= 0 ? '?' + query : ''));
+    if (cleaned !== path) return redirect(cleaned + (q >= 0 ? url.slice(q) : ''));
     const refusal = this.deps.refuseCaller?.(req.remoteIp);
     if (refusal) return refused(refusal, kindOf(path));
-    const t = this.deps.throttle;
-    const xff = req.headers['x-forwarded-for'];
-    const rl: Record<string, string> = {
-      'X-Rate-Limit-Limit': t.limitHeader,
-      'X-Rate-Limit-Duration': '1',
-      'X-Rate-Limit-Request-Forwarded-For': Array.isArray(xff) ? xff.join(', ') : (xff ?? ''),
-      'X-Rate-Limit-Request-Remote-Addr': `${req.remoteIp}:${req.remotePort}`,
-    };
-    if (!t.take(`${req.remoteIp}|${path}`)) return throttled(rl, kindOf(path));
-    return this.route(req, path, query, rl);
+    if (!this.deps.throttle.take(req.remoteIp, path)) return throttled(this.rateLimit(req, {}), kindOf(path));
+    const r = this.route(req, path, q >= 0 ? url.slice(q + 1) : '');
+    if (r instanceof Promise) return r.then((x) => this.withRateLimit(req, x));
+    return this.withRateLimit(req, r);
   }
 
-  private async route(req: DataRequest, path: string, query: string, rl: Record<string, string>): Promise<DataResponse> {
-    const r = await this.routed(req, path, query, rl);
-    // The outer limiter's headers come first; a limited route's own limiter adds its values after them.
-    for (const [k, v] of Object.entries(rl)) r.headers[k] = r.headers[k] === undefined ? v : [v, r.headers[k] as string];
+  private withRateLimit(req: DataRequest, r: DataResponse): DataResponse {
+    this.rateLimit(req, r.headers);
     return r;
   }
 
-  private async routed(req: DataRequest, path: string, query: string, rl: Record<string, string>): Promise<DataResponse> {
+  /**
+   * tollbooth's headers, after the route's own (the order on the wire). A limited route's own
+   * limiter set them already: the outer value comes first, then its own (two header lines).
+   */
+  private rateLimit(req: DataRequest, headers: Record<string, string | string[]>, limit = this.deps.throttle.limitHeader): Record<string, string | string[]> {
+    const xff = req.headers['x-forwarded-for'];
+    const put = (k: string, v: string) => {
+      const own = headers[k];
+      headers[k] = own === undefined ? v : [v, own as string];
+    };
+    put('X-Rate-Limit-Limit', limit);
+    put('X-Rate-Limit-Duration', '1');
+    put('X-Rate-Limit-Request-Forwarded-For', xff === undefined ? '' : Array.isArray(xff) ? xff.join(', ') : xff);
+    put('X-Rate-Limit-Request-Remote-Addr', req.remoteIp + ':' + req.remotePort);
+    return headers;
+  }
+
+  private route(req: DataRequest, path: string, query: string): DataResponse | Promise<DataResponse> {
     const found = routeTable.match(req.method, path, this.reads);
     const handler = found?.route.handler;
     if (!found || !handler) return notFound();
@@ -74,34 +87,42 @@ export class DataPlane {
       const owner = params.id === undefined ? undefined : this.model().byEndpointId.get(params.id);
       return methodNotAllowed(route.kind, owner?.container.record.id);
     }
-    if (route.limited) {
-      const own = { ...rl, 'X-Rate-Limit-Limit': this.faultThrottle.limitHeader };
-      if (!this.faultThrottle.take(`${req.remoteIp}|${path}`)) return throttled(own, route.kind, 'You have reached maximum request limit');
-      const r = await this.handled(route.kind, handler, req, path, query, params);
-      Object.assign(r.headers, own);
-      return r;
-    }
-    return this.handled(route.kind, handler, req, path, query, params);
+    const kind = route.kind;
+    const call = { req, path, query, params };
+    if (!route.limited) return this.answer(kind, handler, call);
+    // The fault routes' own limiter (its values after the outer limiter's on the wire).
+    if (!this.faultThrottle.take(req.remoteIp, path)) return throttled(this.rateLimit(req, {}, this.faultThrottle.limitHeader), kind, 'You have reached maximum request limit');
+    const own = (r: DataResponse) => (this.rateLimit(req, r.headers, this.faultThrottle.limitHeader), r);
+    const r = this.answer(kind, handler, call);
+    return r instanceof Promise ? r.then(own) : own(r);
   }
 
-  private async handled(kind: RequestKind, handler: Handler, req: DataRequest, path: string, query: string, params: Record<string, string>): Promise<DataResponse> {
-    const call = { req, path, query, params };
+  private answer(kind: RequestKind, handler: Handler, call: Call): DataResponse | Promise<DataResponse> {
+    let r: Reply | Promise<Reply>;
     try {
-      return reply(kind, await handler(this.reads, call));
+      r = handler(this.reads, call);
     } catch (e) {
-      if (!(e instanceof LookupError)) throw e;
-      // A container that started a moment ago may not be in the model yet (its first instruction
-      // asks for its metadata): learn about the caller once, bounded, then look again.
-      const callers = this.deps.callers;
-      if (kind === 'credentials' || !SETTLES.has(e.problem.type) || !callers || callers.known(req.remoteIp)) return problemResponse(kind, e);
-      await callers.settle(req.remoteIp);
+      return this.settleOrFail(kind, handler, call, e);
+    }
+    if (r instanceof Promise) return r.then((x) => reply(kind, x), (e: unknown) => this.settleOrFail(kind, handler, call, e));
+    return reply(kind, r);
+  }
+
+  /**
+   * A container that started a moment ago may not be in the model yet (its first instruction asks
+   * for its metadata): learn about the caller once, bounded, then look again; otherwise the error.
+   */
+  private settleOrFail(kind: RequestKind, handler: Handler, call: Call, e: unknown): DataResponse | Promise<DataResponse> {
+    const callers = this.deps.callers;
+    const ip = call.req.remoteIp;
+    if (!(e instanceof LookupError) || kind === 'credentials' || !SETTLES.has(e.problem.type) || !callers || callers.known(ip)) return failed(kind, e);
+    return callers.settle(ip).then(async () => {
       try {
         return reply(kind, await handler(this.reads, call));
       } catch (again) {
-        if (again instanceof LookupError) return problemResponse(kind, again);
-        throw again;
+        return failed(kind, again);
       }
-    }
+    });
   }
 
   private model(): TaskModel {
@@ -121,6 +142,12 @@ export class DataPlane {
     }
     return v;
   }
+}
+
+/** A lookup error's answer; anything else is a fault (the server answers 500). */
+function failed(kind: RequestKind, e: unknown): DataResponse {
+  if (e instanceof LookupError) return problemResponse(kind, e);
+  throw e;
 }
 
 /** The request kind of an answer given before routing (refused, throttled). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TaskModel } from '../tasks/types.ts';
-import type { DataPlane } from './data-plane.ts';
+import type { DataPlane, DataResponse } from './data-plane.ts';
 import { introspect } from './introspection.ts';
 import type { RequestLog } from './request-log.ts';
 
@@ -17,9 +17,9 @@ class BodyTooLarge extends Error {
   }
 }
 
-function remote(req: IncomingMessage): { ip: string; port: number } {
-  const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-  return { ip, port: req.socket.remotePort ?? 0 };
+function remoteIp(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
 function declaredTooLarge(req: IncomingMessage): boolean {
@@ -28,8 +28,6 @@ function declaredTooLarge(req: IncomingMessage): boolean {
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
-  // Only PUT/POST carry bodies we read (task protection); skip the stream work for GETs.
-  if (req.method === 'GET' || req.method === 'HEAD') return Promise.resolve('');
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -76,62 +74,78 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
 
 /** The data plane as an HTTP server (ports 80 and 51679 of the endpoint address). */
 export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: string) => string | undefined): Server {
-  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+  const logFailure = (req: IncomingMessage, started: number, status: number, error: string) =>
+    log.add({
+      time: isoNow(), method: req.method ?? 'GET', path: req.url ?? '/', status,
+      latencyMs: Math.round(performance.now() - started), kind: 'other', callerIp: remoteIp(req), error,
+    });
+
+  const send = (req: IncomingMessage, res: ServerResponse, started: number, r: DataResponse) => {
+    r.headers['Content-Length'] = String(Buffer.byteLength(r.body));
+    res.writeHead(r.status, r.headers);
+    res.end(req.method === 'HEAD' ? undefined : r.body);
+    const containerId = r.meta.containerId;
+    log.add({
+      time: isoNow(),
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      status: r.status,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      kind: r.meta.kind,
+      callerIp: remoteIp(req),
+      containerId,
+      containerName: containerId ? nameOf(containerId) : undefined,
+      sourceId: r.meta.sourceId,
+      error: r.status >= 400 ? r.meta.error : undefined,
+    });
+  };
+
+  const fail = (req: IncomingMessage, res: ServerResponse, started: number, err: unknown) => {
+    res.writeHead(500, { 'Content-Type': 'application/json' });
+    res.end('{}');
+    logFailure(req, started, 500, (err as Error).message);
+  };
+
+  const answer = (req: IncomingMessage, res: ServerResponse, started: number, body: string) => {
+    let r: DataResponse | Promise<DataResponse>;
+    try {
+      r = plane.handle({ method: req.method ?? 'GET', url: req.url ?? '/', remoteIp: remoteIp(req), remotePort: req.socket.remotePort ?? 0, headers: req.headers, body });
+    } catch (err) {
+      return fail(req, res, started, err);
+    }
+    // A cached answer is written in the same turn; only a handler that must wait goes through a promise.
+    if (r instanceof Promise) r.then((x) => send(req, res, started, x), (err: unknown) => fail(req, res, started, err));
+    else send(req, res, started, r);
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
-    const { ip, port } = remote(req);
-    const logFailure = (status: number, error: string) =>
-      log.add({
-        time: new Date().toISOString(), method: req.method ?? 'GET', path: req.url ?? '/', status,
-        latencyMs: Math.round(performance.now() - started), kind: 'other', callerIp: ip, error,
-      });
     if (declaredTooLarge(req)) {
       refuseTooLarge(req, res);
-      logFailure(413, new BodyTooLarge().message);
+      logFailure(req, started, 413, new BodyTooLarge().message);
       return;
     }
-    let body: string;
-    try {
-      body = await readBody(req);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        refuseTooLarge(req, res);
-        logFailure(413, err.message);
-      } else {
-        // Nothing to answer: the connection is gone (after Node's own 408 on a timeout).
-        logFailure(408, (err as Error).message);
-      }
-      return;
-    }
-    try {
-      const r = await plane.handle({ method: req.method ?? 'GET', url: req.url ?? '/', remoteIp: ip, remotePort: port, headers: req.headers, body });
-      r.headers['Content-Length'] = String(Buffer.byteLength(r.body));
-      res.writeHead(r.status, r.headers);
-      res.end(req.method === 'HEAD' ? undefined : r.body);
-      log.add({
-        time: new Date().toISOString(),
-        method: req.method ?? 'GET',
-        path: req.url ?? '/',
-        status: r.status,
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        kind: r.meta.kind,
-        callerIp: ip,
-        containerId: r.meta.containerId,
-        containerName: r.meta.containerId ? nameOf(r.meta.containerId) : undefined,
-        sourceId: r.meta.sourceId,
-        error: r.status >= 400 ? r.meta.error : undefined,
-      });
-    } catch (err) {
-      res.writeHead(500, { 'Content-Type': 'application/json' });
-      res.end('{}');
-      logFailure(500, (err as Error).message);
-    }
+    // Only PUT/POST carry bodies we read (task protection).
+    if (req.method === 'GET' || req.method === 'HEAD') return answer(req, res, started, '');
+    readBody(req).then(
+      (body) => answer(req, res, started, body),
+      (err: unknown) => {
+        if (err instanceof BodyTooLarge) {
+          refuseTooLarge(req, res);
+          logFailure(req, started, 413, err.message);
+        } else {
+          // Nothing to answer: the connection is gone (after Node's own 408 on a timeout).
+          logFailure(req, started, 408, (err as Error).message);
+        }
+      },
+    );
   };
   // Node checks request timeouts every 30 s by default: a stalled body would live 35 s, not 5.
   const server = createServer({ connectionsCheckingInterval: 1000 }, handler);
   // Refuse an oversized upload before the client sends it, instead of the automatic 100 Continue.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (!declaredTooLarge(req)) res.writeContinue();
-    void handler(req, res);
+    handler(req, res);
   });
   // Clients like busybox nc half-close after sending the request; answer them anyway (Go does).
   (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
@@ -142,13 +156,25 @@ export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: 
   return server;
 }
 
+/** The time as an ISO string, formatted once per millisecond however many requests share it. */
+let lastMs = 0;
+let lastIso = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 export function introspectionServer(
   model: () => TaskModel,
   info: () => { cluster: string; containerInstanceArn: string; version: string },
   refuseCaller: (ip: string) => string | undefined = () => undefined,
 ): Server {
   const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
-    const refusal = refuseCaller(remote(req).ip);
+    const refusal = refuseCaller(remoteIp(req));
     const r = refusal
       ? { status: 403, headers: { 'Content-Type': 'text/plain; charset=utf-8' } as Record<string, string>, body: refusal + '\n' }
       : introspect(req.url ?? '/', model(), info());

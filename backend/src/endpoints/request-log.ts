@@ -2,27 +2,64 @@ import { EventEmitter } from 'node:events';
 import type { RequestLogEntry } from '@ecs-endpoints/contract';
 import { redact, redactUrl } from '../log.ts';
 
-/** The last N data-plane requests, for the UI. Paths are redacted (credentials ids), each as one URL. */
+/** Redacted paths remembered (a client repeats its paths); cleared when full so made-up ones cannot grow it. */
+const REDACTED_LIMIT = 1024;
+
+/**
+ * The last N data-plane requests, for the UI. Paths are redacted (credentials ids), each as one URL.
+ * A ring: adding costs the same however full it is (it is on every request's path).
+ */
 export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry] }> {
-  private entries: RequestLogEntry[] = [];
+  private readonly ring: (RequestLogEntry | undefined)[];
+  /** Where the next entry goes. */
+  private head = 0;
   private nextId = 1;
+  private readonly redacted = new Map<string, string>();
   /** Last call per container, for the containers table. */
   readonly lastByContainer = new Map<string, { at: string; path: string; status: number }>();
 
   constructor(private readonly capacity = 1000) {
     super();
+    this.ring = new Array<RequestLogEntry | undefined>(capacity);
   }
 
   add(e: Omit<RequestLogEntry, 'id' | 'path'> & { path: string }): void {
-    const entry: RequestLogEntry = { ...e, id: this.nextId++, path: redactUrl(e.path), error: e.error ? redact(e.error) : undefined };
-    this.entries.push(entry);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    if (entry.containerId) this.lastByContainer.set(entry.containerId, { at: entry.time, path: entry.path, status: entry.status });
-    this.emit('entry', entry);
+    const entry: RequestLogEntry = {
+      time: e.time, method: e.method, path: this.redactPath(e.path), status: e.status, latencyMs: e.latencyMs, kind: e.kind,
+      callerIp: e.callerIp, containerId: e.containerId, containerName: e.containerName, sourceId: e.sourceId,
+      error: e.error ? redact(e.error) : undefined, id: this.nextId++,
+    };
+    this.ring[this.head] = entry;
+    this.head = (this.head + 1) % this.capacity;
+    if (entry.containerId) {
+      const last = this.lastByContainer.get(entry.containerId);
+      if (last) {
+        last.at = entry.time;
+        last.path = entry.path;
+        last.status = entry.status;
+      } else this.lastByContainer.set(entry.containerId, { at: entry.time, path: entry.path, status: entry.status });
+    }
+    if (this.listenerCount('entry')) this.emit('entry', entry);
   }
 
   /** Newest first. */
   list(limit = 200): RequestLogEntry[] {
-    return this.entries.slice(-limit).reverse();
+    const out: RequestLogEntry[] = [];
+    for (let i = 1; i <= Math.min(limit, this.capacity); i++) {
+      const e = this.ring[(this.head - i + this.capacity) % this.capacity];
+      if (!e) break;
+      out.push(e);
+    }
+    return out;
+  }
+
+  private redactPath(path: string): string {
+    let r = this.redacted.get(path);
+    if (r === undefined) {
+      if (this.redacted.size >= REDACTED_LIMIT) this.redacted.clear();
+      r = redactUrl(path);
+      this.redacted.set(path, r);
+    }
+    return r;
   }
 }

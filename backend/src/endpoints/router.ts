@@ -3,6 +3,8 @@ import type { Handler, Reads } from './types.ts';
 
 /** gorilla/mux cleanPath: path.Clean, keeping a trailing slash. */
 export function cleanPath(p: string): string {
+  // Nothing to clean without an empty, `.` or `..` segment (every request of a well-behaved client).
+  if (p[0] === '/' && !p.includes('//') && !p.includes('/.')) return p;
   if (p === '') return '/';
   if (p[0] !== '/') p = '/' + p;
   const parts: string[] = [];
@@ -78,7 +80,9 @@ export class RouteTable {
   /** Routes by first segment, each bucket in table order; `*` holds routes any segment may start. */
   private readonly buckets = new Map<string, Compiled[]>();
   private readonly anyTop: Compiled[] = [];
-  private memo = new Map<string, Match | null>();
+  /** By method, then path: a lookup builds no key string. */
+  private memo = new Map<string, Map<string, Match | null>>();
+  private memoSize = 0;
   private memoModel?: object;
 
   constructor(routes: Route[]) {
@@ -92,17 +96,19 @@ export class RouteTable {
   match(method: string, path: string, reads: Reads): Match | undefined {
     // Per model (each rebuild is a new object; planes sharing this table have their own).
     const model = reads.model();
-    if (model !== this.memoModel) {
+    if (model !== this.memoModel || this.memoSize >= MEMO_LIMIT) {
+      // Bounded: paths a client makes up cannot grow it without end.
       this.memo.clear();
+      this.memoSize = 0;
       this.memoModel = model;
     }
-    const key = `${method} ${path}`;
-    const hit = this.memo.get(key);
+    let byPath = this.memo.get(method);
+    const hit = byPath?.get(path);
     if (hit !== undefined) return hit ?? undefined;
     const found = this.scan(method, path, reads);
-    // Bounded: paths a client makes up cannot grow it without end.
-    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
-    this.memo.set(key, found ?? null);
+    if (!byPath) this.memo.set(method, (byPath = new Map()));
+    byPath.set(path, found ?? null);
+    this.memoSize++;
     return found;
   }
 

@@ -29,7 +29,7 @@ export type Entry = { task: Task; container: TaskContainer };
 /** What the credentials room offers the data plane (wired in main.ts). */
 export interface CredentialsPort {
   /** The agent's credentials body for this container's effective source. */
-  forContainer(entry: Entry, req: DataRequest): Promise<CredentialsAnswer>;
+  forContainer(entry: Entry, req: DataRequest): CredentialsAnswer | Promise<CredentialsAnswer>;
   /** /role/<name> and /role-arn/<arn>: assume that role from the container's effective source. */
   forRole(entry: Entry, role: { arn?: string; name?: string }, req: DataRequest): Promise<CredentialsAnswer>;
   /** Does the task have task-role credentials (a source other than none)? Task protection needs it. */

@@ -12,34 +12,43 @@ export const credentialsV1: Handler = (r, call) => byId(r, call.req, new URLSear
 
 export const credentialsV2: Handler = (r, call) => byId(r, call.req, call.params.credid!, 'CredentialsV2Request');
 
-export const creds: Handler = async (r, { req }) => {
-  const entry = await idlessCaller(r, req);
+export const creds: Handler = (r, { req }) => then(idlessCaller(r, req), (entry) => {
   authorize(entry, req);
-  return answer(await r.deps.credentials.forContainer(entry, req), entry);
-};
+  return then(r.deps.credentials.forContainer(entry, req), (a) => answer(a, entry));
+});
 
 export const roleByName: Handler = (r, call) => role(r, call.req, call.path, { name: safeDecode(call.params.name!) });
 
 export const roleByArn: Handler = (r, call) => role(r, call.req, call.path, { arn: safeDecode(call.params.arn!) });
 
-async function byId(r: Reads, req: DataRequest, id: string, route: CredentialsRoute): Promise<Reply> {
+/**
+ * Answers in the same turn when nothing has to wait; a promise only to settle an unknown caller or
+ * fetch credentials the broker does not have cached.
+ */
+function then<T, U>(v: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
+  return v instanceof Promise ? v.then(f) : f(v);
+}
+
+function byId(r: Reads, req: DataRequest, id: string, route: CredentialsRoute): Reply | Promise<Reply> {
   if (!id) throw new LookupError({ type: 'no-credentials-id', route });
   // Bound to the container it was issued to: the id alone is not enough, the caller must be it.
   const find = () => r.model().byCredentialsId.get(id)?.find((e) => isCaller(r, e, req.remoteIp));
-  let entry = find();
+  const entry = find();
+  if (entry) return byIdFor(r, req, id, entry, route);
   // A container that started a moment ago may not be in the model yet: look it up once.
   const callers = r.deps.callers;
-  if (!entry && callers && !callers.known(req.remoteIp)) {
-    await callers.settle(req.remoteIp);
-    entry = find();
-  }
+  if (callers && !callers.known(req.remoteIp)) return callers.settle(req.remoteIp).then(() => byIdFor(r, req, id, find(), route));
+  return byIdFor(r, req, id, undefined, route);
+}
+
+function byIdFor(r: Reads, req: DataRequest, id: string, entry: Entry | undefined, route: CredentialsRoute): Reply | Promise<Reply> {
   if (!entry) {
     const m = r.model();
     const reason = m.byCredentialsId.has(id) ? 'credentials id of another container' : 'unknown credentials id';
     throw new LookupError({ type: 'credentials-not-found', route, reason }, m.byIp.get(req.remoteIp)?.container.record.id);
   }
   authorize(entry, req, route);
-  return answer(await r.deps.credentials.forContainer(entry, req), entry);
+  return then(r.deps.credentials.forContainer(entry, req), (a) => answer(a, entry));
 }
 
 async function role(r: Reads, req: DataRequest, path: string, wanted: { arn?: string; name?: string }): Promise<Reply> {
@@ -66,18 +75,22 @@ function isCaller(r: Reads, e: Entry, ip: string): boolean {
  * The caller of an id-less credentials form, which names no secret: its source address must be
  * provably its own (Docker connected, address bound to its port), else it gets nothing.
  */
-async function idlessCaller(r: Reads, req: DataRequest): Promise<Entry> {
-  let entry = r.model().byIp.get(req.remoteIp);
+function idlessCaller(r: Reads, req: DataRequest): Entry | Promise<Entry> {
+  const ip = req.remoteIp;
   const callers = r.deps.callers;
-  let v: CallerVerdict = { ok: true };
-  if (callers) {
-    v = callers.verify(req.remoteIp, entry?.container.namespaceOwnerId);
-    if (!v.ok && v.wait) {
-      await callers.settle(req.remoteIp);
-      entry = r.model().byIp.get(req.remoteIp);
-      v = callers.verify(req.remoteIp, entry?.container.namespaceOwnerId);
-    }
-  }
+  const entry = r.model().byIp.get(ip);
+  if (!callers) return vouched(req, entry, OK);
+  const v = callers.verify(ip, entry?.container.namespaceOwnerId);
+  if (v.ok || !v.wait) return vouched(req, entry, v);
+  return callers.settle(ip).then(() => {
+    const settled = r.model().byIp.get(ip);
+    return vouched(req, settled, callers.verify(ip, settled?.container.namespaceOwnerId));
+  });
+}
+
+const OK: CallerVerdict = { ok: true };
+
+function vouched(req: DataRequest, entry: Entry | undefined, v: CallerVerdict): Entry {
   if (!entry) throw new LookupError({ type: 'caller-not-in-ecs-mode', api: 'credentials', ip: req.remoteIp });
   if (!v.ok) throw new LookupError({ type: 'caller-unverified', status: v.status, reason: v.reason }, entry.container.record.id);
   return entry;

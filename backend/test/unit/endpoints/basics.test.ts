@@ -19,12 +19,12 @@ describe('Throttle (tollbooth token bucket)', () => {
   it('allows the burst, then refills at the steady rate, per key', () => {
     let now = 0;
     const t = new Throttle(40, 60, () => now);
-    const results = Array.from({ length: 61 }, () => t.take('a|/p'));
+    const results = Array.from({ length: 61 }, () => t.take('a', '/p'));
     expect(results.filter(Boolean)).toHaveLength(60);
-    expect(t.take('b|/p')).toBe(true);
+    expect(t.take('b', '/p')).toBe(true);
     now += 25; // 40/s → one token per 25 ms
-    expect(t.take('a|/p')).toBe(true);
-    expect(t.take('a|/p')).toBe(false);
+    expect(t.take('a', '/p')).toBe(true);
+    expect(t.take('a', '/p')).toBe(false);
     expect(t.limitHeader).toBe('40.00');
   });
 });

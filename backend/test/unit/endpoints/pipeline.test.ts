@@ -37,7 +37,7 @@ describe('before routing', () => {
       expect(wire(await call('/v4', '10.0.0.9'))).toEqual({ status: 403, body: '10.0.0.9 is not on the managed network\n', headers: { 'Content-Type': TEXT_TYPE } });
     }
     // It took no tokens: the one token of this (ip, path) is still there.
-    expect(t.take('10.0.0.9|/v4')).toBe(true);
+    expect(t.take('10.0.0.9', '/v4')).toBe(true);
   });
 });
 
