@@ -6,9 +6,8 @@ import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogContentText from '@mui/material/DialogContentText';
 import DialogTitle from '@mui/material/DialogTitle';
-import TextField from '@mui/material/TextField';
 import Box from '@mui/material/Box';
-import { monoFont } from '../common/Mono.tsx';
+import { CodeField } from '../common/CodeField.tsx';
 import { ImportProblem } from './ImportProblem.tsx';
 
 /** Paste a preset file's text and import it; a refusal is shown here, so the text can be fixed. */
@@ -59,18 +58,14 @@ export function PasteDialog({
             <ImportProblem error={error} />
           </Box>
         )}
-        <TextField
+        <CodeField
           label="Preset file (JSON)"
           value={text}
           onChange={(e) => setText(e.target.value)}
-          multiline
           minRows={10}
           maxRows={error === undefined ? 20 : 12}
-          fullWidth
           autoFocus
-          spellCheck={false}
           placeholder={'{\n  "version": 1,\n  "presets": [ … ]\n}'}
-          slotProps={{ htmlInput: { style: { fontFamily: monoFont, fontSize: 13 } } }}
         />
       </DialogContent>
       <DialogActions>

@@ -11,7 +11,7 @@ import DialogTitle from '@mui/material/DialogTitle';
 import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import type { RunTaskInput, SourceView, TaskRunView, TaskValidationView } from '@ecs-endpoints/contract';
-import { monoFont } from '../common/Mono.tsx';
+import { CodeField } from '../common/CodeField.tsx';
 import { ApiRequestError } from '../api/errors.ts';
 
 /** `NAME=VALUE` lines as secret overrides; lines without `=` are reported, not dropped. */
@@ -156,17 +156,7 @@ export function RunTaskDialog({
             Fetch
           </Button>
         </Box>
-        <TextField
-          label="Task definition (JSON)"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          multiline
-          minRows={8}
-          maxRows={16}
-          fullWidth
-          spellCheck={false}
-          slotProps={{ htmlInput: { style: { fontFamily: monoFont, fontSize: 13 } } }}
-        />
+        <CodeField label="Task definition (JSON)" value={text} onChange={(e) => setText(e.target.value)} minRows={8} maxRows={16} />
         {check && 'error' in check && <Alert severity="info" sx={{ mt: 1 }}>{check.error}</Alert>}
         {check && 'valid' in check && !check.valid && (
           <Alert severity="error" sx={{ mt: 1 }} aria-label="Problems in the task definition">
@@ -192,17 +182,15 @@ export function RunTaskDialog({
             </MenuItem>
           ))}
         </TextField>
-        <TextField
+        <CodeField
           label="Local secret values (optional)"
           value={secrets}
           onChange={(e) => setSecrets(e.target.value)}
-          multiline
           minRows={2}
-          fullWidth
           sx={{ mt: 2 }}
+          autoComplete="off"
           error={overrides.bad.length > 0}
           helperText={overrides.bad.length ? `Line ${overrides.bad.join(', ')}: write NAME=VALUE.` : 'NAME=VALUE per line, used instead of Secrets Manager / SSM. Not stored.'}
-          slotProps={{ htmlInput: { style: { fontFamily: monoFont, fontSize: 13 }, autoComplete: 'off' } }}
         />
       </DialogContent>
       <DialogActions>
