@@ -74,7 +74,9 @@ function stateAndCredentials(config: Config, opts: BackendOptions) {
     ssoRoleToken: (profile) => ssoSignIn.roleToken(profile),
     ...opts.broker,
   });
+  // New credentials to be had (a program's output handed over, a sign-in or a renewal): cached failures go.
   hostProcesses?.on('change', () => broker.retryFailed());
+  ssoSignIn.on('change', () => broker.retryFailed());
   const assignments = new Assignments(config.stateDir);
   return {
     ssoTokens,
