@@ -8,6 +8,7 @@ export const TASKS_API = {
   describe: '/api/tasks/describe',
   task: (id: string) => `/api/tasks/${encodeURIComponent(id)}`,
   stop: (id: string) => `/api/tasks/${encodeURIComponent(id)}/stop`,
+  runAgain: (id: string) => `/api/tasks/${encodeURIComponent(id)}/run-again`,
   logs: (id: string, container: string) => `/api/tasks/${encodeURIComponent(id)}/logs?container=${encodeURIComponent(container)}`,
 } as const;
 

@@ -111,6 +111,14 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     const secretsSource = this.deps.sourceId(secretsSpec);
     const run: RunRecord = {
       id: taskId,
+      // What "run again" needs, without what is never stored (secret values, environment files).
+      again: {
+        taskDefinition: parsed.definition,
+        baseSource: input.baseSource ?? 'default',
+        ...(input.serviceName ? { serviceName: input.serviceName } : {}),
+        ...(input.serviceConnect ? { serviceConnect: input.serviceConnect } : {}),
+        ...(input.serviceRegistries ? { serviceRegistries: input.serviceRegistries } : {}),
+      },
       taskArn: plan.taskArn,
       family: plan.family,
       revision: plan.revision,
@@ -147,6 +155,16 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       });
     log.info('task run started', { task: run.id, family: run.family, revision: run.revision, networkMode: run.networkMode });
     return runView(run);
+  }
+
+  /**
+   * The same definition and choices again, as a new task (a new id). Secret overrides and local
+   * environment files are not kept, so such a task fetches them from AWS this time (or says why not).
+   */
+  runAgain(id: string): TaskRunView {
+    const prev = this.find(id);
+    if (!prev.again) throw new TaskRunError(`Task ${id} was started by an older version of ECS Endpoints, which did not keep its definition.`, 'Run its task definition again from the file.', 'conflict');
+    return this.run(prev.again as RunTaskInput);
   }
 
   async stop(id: string, reason = 'Task stopped by user'): Promise<TaskRunView> {

@@ -56,6 +56,8 @@ const Run = z.looseObject({
   serviceName: z.string().optional(),
   containers: z.array(RunContainer),
   pauseId: z.string().optional(),
+  /** The run's definition and choices (never a secret value), for "run again". */
+  again: z.looseObject({ taskDefinition: z.unknown(), baseSource: z.string() }).optional(),
 });
 
 export type RunRecord = z.infer<typeof Run>;
@@ -66,7 +68,7 @@ type DocT = z.infer<typeof Doc>;
 
 /** What the API shows of a run: the record without the runner's own fields. */
 export function runView(r: RunRecord): TaskRunView {
-  const { pauseId: _p, ...rest } = r;
+  const { pauseId: _p, again: _a, ...rest } = r;
   return {
     ...rest,
     containers: r.containers.map(({ dependsOn: _d, startTimeout: _s, stopTimeout: _t, hasHealthCheck: _h, startedAt: _a, metadataDir: _m, metadataReady: _r, ...c }) => c),

@@ -231,6 +231,14 @@ describe('a bridge task definition', () => {
     expect(stopped.stoppedReason).toContain('Essential container in task exited (api, exit code 3)');
     expect(container(stopped, 'api').exitCode).toBe(3);
     expect((await docker.getContainer(container(stopped, 'helper').dockerId!).inspect()).State.Running).toBe(false);
+
+    // Run again: the same definition as a new task, which runs (and exits) the same way.
+    const again = await api.call<TaskRunView>('POST', `/api/tasks/${t0.id}/run-again`);
+    expect(again.status, again.text).toBe(201);
+    runs.push(again.body.id);
+    expect(again.body).toMatchObject({ family: 'api', networkMode: 'bridge', baseSource: 'fake' });
+    expect(again.body.id).not.toBe(t0.id);
+    expect((await until(again.body.id, (x) => x.lastStatus === 'RUNNING', 'run again RUNNING')).containers.map((c) => c.name)).toEqual(['api', 'helper']);
   }, 90_000);
 });
 

@@ -82,6 +82,8 @@ export interface ApiClient {
   describeTask(ref: string, source: string): Promise<unknown>;
   runTask(input: RunTaskInput): Promise<TaskRunView>;
   stopTask(id: string): Promise<TaskRunView>;
+  /** The same definition and choices as a new task. */
+  runTaskAgain(id: string): Promise<TaskRunView>;
   removeTask(id: string): Promise<void>;
   taskLogs(id: string, container: string): Promise<TaskLogsView>;
   /** Inside Docker Desktop: the credential_process profiles the backend wants run on this machine, and which are due. */
@@ -166,6 +168,7 @@ export function createApiClient(transport: Transport): ApiClient {
     describeTask: (ref, source) => t.request<unknown>('POST', TASKS_API.describe, { taskDefinition: ref, source }),
     runTask: (input) => t.request<TaskRunView>('POST', TASKS_API.tasks, input),
     stopTask: (id) => t.request<TaskRunView>('POST', TASKS_API.stop(id)),
+    runTaskAgain: (id) => t.request<TaskRunView>('POST', TASKS_API.runAgain(id)),
     removeTask: async (id) => {
       await t.request<unknown>('DELETE', TASKS_API.task(id));
     },

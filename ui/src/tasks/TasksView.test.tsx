@@ -99,7 +99,11 @@ describe('the Tasks tab', { timeout: 20_000 }, () => {
     await user.click(screen.getByRole('button', { name: 'Close' }));
     await user.click(within(card).getByRole('button', { name: 'Stop' }));
     expect(await screen.findByText('Task stopped by user')).toBeInTheDocument();
-    expect(within(screen.getByRole('region', { name: /Task orders:7/ })).getByRole('button', { name: 'Remove' })).toBeInTheDocument();
+    const stoppedCard = screen.getByRole('region', { name: /Task orders:7/ });
+    expect(within(stoppedCard).getByRole('button', { name: 'Remove' })).toBeInTheDocument();
+    t.on('POST', `/api/tasks/${'a'.repeat(32)}/run-again`, () => run({ id: 'b'.repeat(32), lastStatus: 'PROVISIONING' }));
+    await user.click(within(stoppedCard).getByRole('button', { name: 'Run again' }));
+    await waitFor(() => expect(t.callsTo('POST', `/api/tasks/${'a'.repeat(32)}/run-again`)).toHaveLength(1));
   });
 });
 

@@ -108,9 +108,14 @@ function TaskCard({ task, onChanged }: { task: TaskRunView; onChanged: () => Pro
             Stop
           </Button>
         ) : (
-          <Button size="small" disabled={busy} onClick={() => void act('remove', () => client.removeTask(task.id))}>
-            Remove
-          </Button>
+          <>
+            <Button size="small" variant="outlined" disabled={busy} onClick={() => void act('run', () => client.runTaskAgain(task.id))}>
+              Run again
+            </Button>
+            <Button size="small" disabled={busy} onClick={() => void act('remove', () => client.removeTask(task.id))}>
+              Remove
+            </Button>
+          </>
         )}
       </Stack>
       {task.stoppedReason && (

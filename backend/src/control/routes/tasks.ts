@@ -35,6 +35,11 @@ export function taskRoutes(b: Backend): Router {
     res.json(b.tasks.get(String(req.params.id)));
   });
 
+  api.post('/tasks/:id/run-again', takesNothing, (req, res) => {
+    const run = b.tasks.runAgain(String(req.params.id));
+    res.status(201).location(`/api/tasks/${run.id}`).json(run);
+  });
+
   api.post('/tasks/:id/stop', takesNothing, async (req, res) => {
     res.json(await b.tasks.stop(String(req.params.id)));
   });
