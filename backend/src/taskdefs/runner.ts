@@ -4,7 +4,6 @@ import type { RunTaskInput, TaskRunView, TaskValidationView } from '@ecs-endpoin
 import type { TaskDocker } from '../docker/task-containers.ts';
 import { dockerMessage } from '../docker/task-containers.ts';
 import { log } from '../log.ts';
-import { PULL_STARTED_LABEL, PULL_STOPPED_LABEL } from '../tasks/times.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
 import { parseTaskDefinition, startOrder, TaskDefError } from './parse.ts';
 import { buildPlan, type PlanSettings, type TaskPlan } from './plan.ts';
@@ -12,8 +11,8 @@ import { nextStep, type Step } from './reconcile.ts';
 import { RunStore, runView, type RunContainerRecord, type RunRecord } from './runs.ts';
 import { describeTaskDefinition } from './describe.ts';
 import { METADATA_FILE_NAME, metadataFile, type MetadataFileContext } from './metadata-file.ts';
-import { resolveEnvironmentFiles } from './env-files.ts';
-import { resolveSecrets, SecretError, type SecretCredentials } from './secrets.ts';
+import { launchRun } from './launch.ts';
+import { SecretError, type SecretCredentials } from './secrets.ts';
 import { serviceNames } from './service-names.ts';
 
 export interface RunnerDeps {
@@ -289,33 +288,20 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
 
   private async launch(run: RunRecord, plan: TaskPlan, secretsSource: string, input: RunTaskInput): Promise<void> {
     try {
-      const pause = plan.pause ? await this.deps.pause() : undefined;
-      const pulled = await this.pullImages(run, [...new Set([...(pause ? [pause.image] : []), ...plan.containers.map((c) => c.image)])]);
-      const pullLabels: Record<string, string> = pulled ? { [PULL_STARTED_LABEL]: pulled.startedAt, [PULL_STOPPED_LABEL]: pulled.stoppedAt } : {};
-      // The execution role's credentials, fetched once for secrets and environment files alike.
-      let execCreds: Promise<SecretCredentials | null> | undefined;
-      const credentials = () => (execCreds ??= this.deps.credentials(secretsSource));
-      const region = this.deps.settings.region;
-      const secrets = await resolveSecrets(plan.containers.flatMap((c) => c.secrets.map((s) => ({ container: c.name, ...s }))), { credentials, region, overrides: input.secretOverrides });
-      const fileVars = await resolveEnvironmentFiles(plan.containers.flatMap((c) => c.environmentFiles.map((value) => ({ container: c.name, value }))), { credentials, region, contents: input.environmentFileContents });
-      if (plan.pause && pause) {
-        const spec = { ...plan.pause, Image: pause.image, ...(pause.entrypoint ? { Entrypoint: pause.entrypoint, Cmd: [] } : {}) };
-        run.pauseId = await this.deps.docker.create(spec);
-        this.save(run);
-        await this.deps.docker.start(run.pauseId);
-      }
-      for (const pc of plan.containers) {
-        const c = run.containers.find((x) => x.name === pc.name)!;
-        const values = secrets.get(pc.name) ?? {};
-        const fromFiles = Object.entries(fileVars.get(pc.name) ?? {}).filter(([k]) => !pc.environmentNames.includes(k));
-        const env = [...fromFiles.map(([k, v]) => `${k}=${v}`), ...(pc.create.Env ?? []), ...Object.entries(values).map(([k, v]) => `${k}=${v}`)];
-        c.dockerId = await this.deps.docker.create({ ...pc.create, Env: env, Labels: { ...pc.create.Labels, ...pullLabels } });
-        c.status = 'CREATED';
-        if (c.metadataDir) await this.deps.docker.writeFile(c.dockerId, c.metadataDir, METADATA_FILE_NAME, metadataFile(this.metadataContext(run, c)));
-        this.save(run);
-      }
-      run.lastStatus = 'PENDING';
-      this.save(run);
+      await launchRun(
+        {
+          docker: this.deps.docker,
+          pause: () => this.deps.pause(),
+          credentials: () => this.deps.credentials(secretsSource),
+          region: this.deps.settings.region,
+          save: () => this.save(run),
+          changed: () => this.emit('change'),
+          notReadyFile: (c) => metadataFile(this.metadataContext(run, c)),
+        },
+        run,
+        plan,
+        input,
+      );
     } catch (err) {
       const reason =
         err instanceof SecretError
@@ -325,31 +311,6 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       await this.removeContainers(run);
       this.finish(run, 'TaskFailedToStart', reason);
     }
-  }
-
-  /** Pulls the images not here yet; when any was pulled, the window the metadata's PullStartedAt/PullStoppedAt show. */
-  private async pullImages(run: RunRecord, images: string[]): Promise<{ startedAt: string; stoppedAt: string } | undefined> {
-    let startedAt: string | undefined;
-    for (const image of images) {
-      if (await this.deps.docker.imagePresent(image)) continue;
-      startedAt ??= new Date().toISOString();
-      const waiting = run.containers.filter((c) => c.image === image);
-      for (const c of waiting) {
-        c.status = 'PULLING';
-        c.waitingFor = `pulling ${image}`;
-      }
-      this.save(run);
-      await this.deps.docker.pull(image, (line) => {
-        for (const c of waiting) c.waitingFor = `pulling ${image}: ${line}`;
-        this.emit('change');
-      });
-      for (const c of waiting) {
-        c.status = 'PENDING';
-        delete c.waitingFor;
-      }
-      this.save(run);
-    }
-    return startedAt ? { startedAt, stoppedAt: new Date().toISOString() } : undefined;
   }
 
   /** Dependents before their dependencies (each after those that depend on it), each with its stopTimeout; then the pause container. */
