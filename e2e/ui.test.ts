@@ -501,8 +501,9 @@ describe('the UI in Chromium against the standalone backend', () => {
       // The old page's live connection and its status probe are refused after the restart (new token), before the reload.
       /^response: 403 GET \/api\/(events|status)$/,
       /^console: Failed to load resource: the server responded with a status of 403/,
-      // While the backend is down, the probe cannot reach it.
+      // While the backend is down, the probe cannot reach it; a request under way when it closed is reset.
       /^console: Failed to load resource: net::ERR_CONNECTION_REFUSED$/,
+      /^console: Failed to load resource: net::ERR_CONNECTION_RESET$/,
       // Chromium aborts in-flight requests when the host's interfaces change, and Docker adds a
       // veth for every container the tests start; the live stream reconnects by itself.
       /^console: Failed to load resource: net::ERR_NETWORK_CHANGED$/,

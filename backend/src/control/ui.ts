@@ -55,15 +55,13 @@ export function uiRouter(uiDir: string | undefined, token: string | undefined): 
   const index = (_req: Request, res: Response) => {
     const file = uiDir ? join(uiDir, 'index.html') : undefined;
     if (!file || !existsSync(file)) {
-      res
-        .status(404)
-        .type('text/plain')
-        .set('Cache-Control', 'no-store')
-        .send(
-          `The ECS Endpoints UI is not built${uiDir ? ` (no ${file})` : ''}.\n` +
-            'Build it with `npm run build -w ui` (or set ECS_ENDPOINTS_UI_DIR to a built UI) and reload.\n' +
-            'The control API is available under /api (see docs/api.md).\n',
-        );
+      // Still a page with the token: the ecs-endpoints command (and curl users) find it here too.
+      const text =
+        `The ECS Endpoints UI is not built${uiDir ? ` (no ${file})` : ''}.\n` +
+        'Build it with `npm run build -w ui` (or set ECS_ENDPOINTS_UI_DIR to a built UI) and reload.\n' +
+        'The control API is available under /api (see docs/api.md).\n';
+      const html = `<!doctype html><html><head><meta charset="utf-8" /><title>ECS Endpoints</title></head><body><pre>${escapeHtml(text)}</pre></body></html>`;
+      res.status(404).type('html').set('Cache-Control', 'no-store').set('Content-Security-Policy', CSP).send(injectToken(html, token));
       return;
     }
     const mtimeMs = statSync(file).mtimeMs;
@@ -94,4 +92,8 @@ export function uiRouter(uiDir: string | undefined, token: string | undefined): 
     );
   }
   return router;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
