@@ -58,10 +58,13 @@ RUN npm ci -w backend --omit=dev --omit=optional --ignore-scripts --no-audit --n
 # ip, tc and iptables for the fault-injection helper (the agent's commands in a task's namespace),
 # for the target architecture: the build platform's apk installs Alpine's packages into a separate
 # root (no emulation, nothing runs in the final stage). A base without apk (the offline test base,
-# which brings them itself) leaves /nft empty.
+# which brings them itself) installs nothing. Either way a note says which: copying an empty
+# directory makes an empty layer, which Docker 20.10's builder then intermittently fails to find
+# ("failed to get layer … layer does not exist").
 FROM --platform=${BUILDPLATFORM:-linux/amd64} ${RUNTIME_IMAGE} AS nft
 ARG TARGETARCH
-RUN mkdir -p /nft \
+RUN mkdir -p /nft/usr/local/share/ecs-endpoints \
+ && echo "network tools: $(command -v apk >/dev/null && echo 'Alpine nftables, iproute2, iptables' || echo "the base image's own")" > /nft/usr/local/share/ecs-endpoints/network-tools.txt \
  && if command -v apk >/dev/null; then \
       case "${TARGETARCH:-amd64}" in arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac; \
       mkdir -p /nft/etc/apk && cp /etc/apk/repositories /nft/etc/apk/ \
