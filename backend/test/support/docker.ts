@@ -19,12 +19,20 @@ export function uniqueName(prefix: string): string {
  * then, so callers retry with a new pick (see withFreshSubnet).
  */
 export async function pickSubnet(): Promise<{ subnet: string; prefix: string }> {
-  const used = new Set<string>();
-  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet) used.add(c.Subnet);
+  // Any IPv4 network that overlaps counts (a /23 left by a benchmark covers two /24s).
+  const range = (cidr: string): [number, number] => {
+    const [ip, bits] = cidr.split('/');
+    const n = ip!.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    return [n - (n % size), n - (n % size) + size - 1];
+  };
+  const used: [number, number][] = [];
+  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet?.includes('.')) used.push(range(c.Subnet));
   for (let tries = 0; tries < 200; tries++) {
     const third = 180 + Math.floor(Math.random() * 70);
     const subnet = `169.254.${third}.0/24`;
-    if (!used.has(subnet)) return { subnet, prefix: `169.254.${third}` };
+    const [lo, hi] = range(subnet);
+    if (!used.some(([a, b]) => a <= hi && lo <= b)) return { subnet, prefix: `169.254.${third}` };
   }
   throw new Error('no free test subnet in 169.254.180-249.0/24');
 }
