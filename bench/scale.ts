@@ -44,13 +44,14 @@ async function main(): Promise<void> {
     const log: string[] = [];
     await new Promise<void>((resolve) => proc.stderr!.on('data', (b: Buffer) => (log.push(b.toString()), b.toString().includes('data plane listening') && resolve())));
     const serving = Date.now() - started;
+    const idleRss = rssMiB(proc.pid!);
     const caller = ecs[0]!;
     const pid = (await caller.inspect()).State.Pid;
     const url = `http://${address}/v4/task`;
     await wrk(pid, url, { connections: 10, threads: 1, seconds: 2 }).catch(() => undefined);
     const load = await wrk(pid, url, { connections: 10, threads: 1, seconds: 10 });
     const rss = rssMiB(proc.pid!);
-    console.log(`${TOTAL} containers (${IN_ECS_MODE} in ECS mode): start to serving ${serving} ms; after 10 s of v4 task metadata (${Math.round(load.rps)}/s, p99 ${load.p99.toFixed(2)} ms) RSS ${rss.toFixed(0)} MiB; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log(`${TOTAL} containers (${IN_ECS_MODE} in ECS mode): start to serving ${serving} ms; RSS ${idleRss.toFixed(0)} MiB serving; after 10 s of v4 task metadata (${Math.round(load.rps)}/s, p99 ${load.p99.toFixed(2)} ms) RSS ${rss.toFixed(0)} MiB; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
   } finally {

@@ -1,12 +1,8 @@
-import {
-  AssumeRoleCommand,
-  GetCallerIdentityCommand,
-  GetSessionTokenCommand,
-  STSClient,
-  type AssumeRoleCommandInput,
-  type Credentials as StsCredentials,
-} from '@aws-sdk/client-sts';
+import type { AssumeRoleCommandInput, STSClient, Credentials as StsCredentials } from '@aws-sdk/client-sts';
+import { lazy } from '../lazy.ts';
 import type { AwsCredentials } from './types.ts';
+
+const sdk = lazy(() => import('@aws-sdk/client-sts'));
 
 /** Where STS calls go and how long they may take. */
 export interface StsSettings {
@@ -37,7 +33,8 @@ export function stsTarget(s: StsSettings): string {
   return s.endpoint ? `STS at ${s.endpoint}` : `STS in ${s.region}`;
 }
 
-function client(s: StsSettings, creds?: AwsCredentials): STSClient {
+async function client(s: StsSettings, creds?: AwsCredentials): Promise<STSClient> {
+  const { STSClient } = await sdk();
   return new STSClient({
     region: s.region,
     ...(s.endpoint ? { endpoint: s.endpoint } : {}),
@@ -49,10 +46,10 @@ function client(s: StsSettings, creds?: AwsCredentials): STSClient {
   });
 }
 
-async function withClient<T>(s: StsSettings, creds: AwsCredentials | undefined, fn: (c: STSClient) => Promise<T>): Promise<T> {
-  const c = client(s, creds);
+async function withClient<T>(s: StsSettings, creds: AwsCredentials | undefined, fn: (c: STSClient, m: Awaited<ReturnType<typeof sdk>>) => Promise<T>): Promise<T> {
+  const c = await client(s, creds);
   try {
-    return await fn(c);
+    return await fn(c, await sdk());
   } finally {
     c.destroy();
   }
@@ -79,8 +76,8 @@ export async function assumeRole(
   input: AssumeRoleCommandInput,
   signal?: AbortSignal,
 ): Promise<AwsCredentials> {
-  return withClient(s, base, async (c) => {
-    const out = await c.send(new AssumeRoleCommand(input), { abortSignal: signal });
+  return withClient(s, base, async (c, m) => {
+    const out = await c.send(new m.AssumeRoleCommand(input), { abortSignal: signal });
     const creds = fromSts(out.Credentials, 'AssumeRole');
     creds.roleArn = input.RoleArn;
     const account = arnAccount(input.RoleArn) ?? arnAccount(out.AssumedRoleUser?.Arn);
@@ -90,8 +87,8 @@ export async function assumeRole(
 }
 
 export async function getSessionToken(s: StsSettings, base: AwsCredentials, signal?: AbortSignal): Promise<AwsCredentials> {
-  return withClient(s, base, async (c) => {
-    const out = await c.send(new GetSessionTokenCommand({}), { abortSignal: signal });
+  return withClient(s, base, async (c, m) => {
+    const out = await c.send(new m.GetSessionTokenCommand({}), { abortSignal: signal });
     return fromSts(out.Credentials, 'GetSessionToken');
   });
 }
@@ -103,8 +100,8 @@ export interface CallerIdentity {
 }
 
 export async function getCallerIdentity(s: StsSettings, creds: AwsCredentials, signal?: AbortSignal): Promise<CallerIdentity> {
-  return withClient(s, creds, async (c) => {
-    const out = await c.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
+  return withClient(s, creds, async (c, m) => {
+    const out = await c.send(new m.GetCallerIdentityCommand({}), { abortSignal: signal });
     return { account: out.Account ?? '', arn: out.Arn ?? '', userId: out.UserId ?? '' };
   });
 }

@@ -1,5 +1,7 @@
-import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { lazy } from '../lazy.ts';
 import type { SecretCredentials } from './secrets.ts';
+
+const ecsSdk = lazy(() => import('@aws-sdk/client-ecs'));
 
 /**
  * A registered task definition fetched from ECS (DescribeTaskDefinition, tags included) with a
@@ -30,6 +32,7 @@ export async function describeTaskDefinition(
   if (!creds) throw new DescribeError('Fetching a task definition from ECS needs AWS credentials, and the chosen source serves none.', 'Choose a source with credentials (a profile, SSO…), or paste the definition instead.', 'no-credentials');
   const region = m[1] ?? ctx.region;
   const timeoutMs = ctx.timeoutMs ?? 5000;
+  const { ECSClient, DescribeTaskDefinitionCommand } = await ecsSdk();
   const ecs = new ECSClient({ region, credentials: creds, maxAttempts: 2, requestHandler: { connectionTimeout: Math.min(3000, timeoutMs), requestTimeout: timeoutMs } });
   try {
     const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.trim(), include: ['TAGS'] }));

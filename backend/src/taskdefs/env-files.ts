@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { lazy } from '../lazy.ts';
 import { SecretError, type SecretCredentials } from './secrets.ts';
 
 /**
@@ -37,11 +37,14 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
+const s3Sdk = lazy(() => import('@aws-sdk/client-s3'));
+
 const S3_ARN = /^arn:aws[a-z-]*:s3:::([^/]+)\/(.+)$/;
 
 async function fromS3(bucket: string, key: string, creds: SecretCredentials, region: string, timeoutMs: number): Promise<string> {
   // A custom endpoint (LocalStack, MinIO) is addressed path-style: its host has no bucket subdomains.
   const custom = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  const { S3Client, GetObjectCommand } = await s3Sdk();
   const s3 = new S3Client({ region, credentials: creds, maxAttempts: 2, forcePathStyle: custom, requestHandler: { connectionTimeout: Math.min(3000, timeoutMs), requestTimeout: timeoutMs } });
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

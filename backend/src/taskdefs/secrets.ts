@@ -1,5 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { lazy } from '../lazy.ts';
+
+// Loaded when a task definition first has secrets (about 100 ms and 5–10 MiB each).
+const secretsManager = lazy(() => import('@aws-sdk/client-secrets-manager'));
+const ssmSdk = lazy(() => import('@aws-sdk/client-ssm'));
 
 /**
  * A task definition's `secrets`, fetched the way the agent does before the containers are created:
@@ -85,6 +88,7 @@ function clientConfig(region: string, creds: SecretCredentials, timeoutMs: numbe
 
 async function fetchOne(ref: SecretsManagerRef | ParameterRef, creds: SecretCredentials, timeoutMs: number): Promise<string | undefined> {
   if (ref.kind === 'ssm') {
+    const { SSMClient, GetParameterCommand } = await ssmSdk();
     const ssm = new SSMClient(clientConfig(ref.region, creds, timeoutMs));
     try {
       return (await ssm.send(new GetParameterCommand({ Name: ref.name, WithDecryption: true }))).Parameter?.Value;
@@ -92,6 +96,7 @@ async function fetchOne(ref: SecretsManagerRef | ParameterRef, creds: SecretCred
       ssm.destroy();
     }
   }
+  const { SecretsManagerClient, GetSecretValueCommand } = await secretsManager();
   const sm = new SecretsManagerClient(clientConfig(ref.region, creds, timeoutMs));
   try {
     const out = await sm.send(

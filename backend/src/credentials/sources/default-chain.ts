@@ -1,4 +1,4 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { credentialProviders } from '../sdk-providers.ts';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
 import type { AwsCredentials } from '../types.ts';
 import { fromSdkIdentity, sessionNameFor, type CredentialSource, type ResolveOptions, type SourceDeps } from './source.ts';
@@ -17,6 +17,7 @@ export class DefaultChainSource implements CredentialSource {
   ) {}
 
   async resolve({ signal, now }: ResolveOptions): Promise<AwsCredentials> {
+    const { fromNodeProviderChain } = await credentialProviders();
     const provider = fromNodeProviderChain({
       filepath: this.deps.awsFiles.credentials,
       configFilepath: this.deps.awsFiles.config,

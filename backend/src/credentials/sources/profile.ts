@@ -1,4 +1,5 @@
-import { createCredentialChain, fromIni, fromSSO } from '@aws-sdk/credential-providers';
+import type { fromIni } from '@aws-sdk/credential-providers';
+import { credentialProviders } from '../sdk-providers.ts';
 import { loadProcessChain, type ProcessChain } from '../process-chain.ts';
 import { roleCredentials } from '../sso/oidc.ts';
 import { assumeRole, sdkClientConfig } from '../sts.ts';
@@ -103,6 +104,7 @@ export class ProfileSource implements CredentialSource {
     };
     // fromIni does not pass the file paths on to its SSO provider, so SSO profiles are tried first
     // with explicit paths; for any other profile fromSSO declines (tryNextLink) and fromIni runs.
+    const { createCredentialChain, fromIni, fromSSO } = await credentialProviders();
     const provider = createCredentialChain(fromSSO(init), fromIni(init));
     return fromSdkIdentity(await provider(), now, { roleArn: lastRole?.arn, accountId: lastRole?.account });
   }

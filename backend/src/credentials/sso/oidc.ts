@@ -1,9 +1,12 @@
-import { CreateTokenCommand, RegisterClientCommand, SSOOIDCClient, StartDeviceAuthorizationCommand } from '@aws-sdk/client-sso-oidc';
-import { GetRoleCredentialsCommand, SSOClient } from '@aws-sdk/client-sso';
+import type { SSOOIDCClient } from '@aws-sdk/client-sso-oidc';
+import { lazy } from '../../lazy.ts';
 import { redact } from '../../log.ts';
 import { sdkClientConfig } from '../sts.ts';
 import { SignInError, type SsoSession } from './session.ts';
 import type { SsoClientRegistration } from './token-store.ts';
+
+const oidcSdk = lazy(() => import('@aws-sdk/client-sso-oidc'));
+const ssoSdk = lazy(() => import('@aws-sdk/client-sso'));
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -47,17 +50,22 @@ export function said(err: unknown): string {
 
 /** The SSO OIDC calls of a device-authorization sign-in and of renewing its token, for one session's region. */
 export class OidcClient {
-  private readonly client: SSOOIDCClient;
+  private client?: SSOOIDCClient;
 
   constructor(
     private readonly session: Pick<SsoSession, 'region' | 'startUrl' | 'scopes' | 'sessionName' | 'key'>,
-    timeoutMs: number,
-  ) {
-    this.client = new SSOOIDCClient({ region: session.region, ...sdkClientConfig(timeoutMs) });
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** The SDK module and this session's client, both made on first use. */
+  private async sdk(): Promise<{ c: SSOOIDCClient; m: Awaited<ReturnType<typeof oidcSdk>> }> {
+    const m = await oidcSdk();
+    this.client ??= new m.SSOOIDCClient({ region: this.session.region, ...sdkClientConfig(this.timeoutMs) });
+    return { c: this.client, m };
   }
 
   destroy(): void {
-    this.client.destroy();
+    this.client?.destroy();
   }
 
   /** SignInError for a call that got no answer or an answer that is a refusal of the session's settings. */
@@ -82,8 +90,9 @@ export class OidcClient {
   async register(now: number): Promise<SsoClientRegistration> {
     const refreshable = this.session.sessionName !== undefined;
     try {
-      const out = await this.client.send(
-        new RegisterClientCommand({
+      const { c, m } = await this.sdk();
+      const out = await c.send(
+        new m.RegisterClientCommand({
           clientName: `ecs-endpoints-${now}`,
           clientType: 'public',
           ...(this.session.scopes.length ? { scopes: this.session.scopes } : {}),
@@ -100,7 +109,8 @@ export class OidcClient {
 
   async startDeviceAuthorization(client: SsoClientRegistration, now: number): Promise<DeviceAuthorization> {
     try {
-      const out = await this.client.send(new StartDeviceAuthorizationCommand({ clientId: client.clientId, clientSecret: client.clientSecret, startUrl: this.session.startUrl }));
+      const { c, m } = await this.sdk();
+      const out = await c.send(new m.StartDeviceAuthorizationCommand({ clientId: client.clientId, clientSecret: client.clientSecret, startUrl: this.session.startUrl }));
       if (!out.deviceCode || !out.userCode || !out.verificationUri) throw new Error('StartDeviceAuthorization answered without a device code');
       return {
         deviceCode: out.deviceCode,
@@ -117,13 +127,15 @@ export class OidcClient {
 
   /** One poll: the token once approved; throws the SDK's error (AuthorizationPendingException while waiting). */
   async pollDeviceToken(client: SsoClientRegistration, deviceCode: string, now: () => number): Promise<IssuedToken> {
-    const out = await this.client.send(new CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: DEVICE_GRANT, deviceCode }));
+    const { c, m } = await this.sdk();
+    const out = await c.send(new m.CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: DEVICE_GRANT, deviceCode }));
     return issued(out, now());
   }
 
   /** A new access token for a refresh token (the refresh token may be replaced too). Throws the SDK's error. */
   async refresh(client: SsoClientRegistration, refreshToken: string, now: () => number): Promise<IssuedToken> {
-    const out = await this.client.send(new CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'refresh_token', refreshToken }));
+    const { c, m } = await this.sdk();
+    const out = await c.send(new m.CreateTokenCommand({ clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'refresh_token', refreshToken }));
     return issued(out, now());
   }
 }
@@ -139,6 +151,7 @@ export async function roleCredentials(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }> {
+  const { SSOClient, GetRoleCredentialsCommand } = await ssoSdk();
   const client = new SSOClient({ region: input.region, ...sdkClientConfig(timeoutMs) });
   try {
     const out = await client.send(new GetRoleCredentialsCommand({ accessToken: input.accessToken, accountId: input.accountId, roleName: input.roleName }), { abortSignal: signal });
