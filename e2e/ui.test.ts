@@ -8,6 +8,7 @@
  * A team's preset file pasted on the Presets tab gives a compose container fake credentials and a
  * task family, seen from inside it; the export downloads the same presets. A task definition pasted
  * on the Tasks tab runs: its containers reach RUNNING in dependency order, answer metadata, stop.
+ * A blackhole a fault-marked container starts shows as a chip; its Stop button ends it for real.
  * Screenshots (light and dark) go to test-results/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
@@ -453,6 +454,34 @@ describe('the UI in Chromium against the standalone backend', () => {
     await card.getByRole('button', { name: 'Remove' }).click();
     await card.waitFor({ state: 'detached', timeout: 15_000 });
     await page.getByRole('tab', { name: 'Containers' }).click();
+  });
+
+  it('shows a fault a marked task started as a warning chip; Stop ends it and the port works again from inside', async () => {
+    const peer = await runContainer({ name: uniqueName('e2e-fault-peer'), network: tb.network, cmd: ['httpd', '-f', '-p', '8080'] });
+    created.push(peer);
+    const chaosName = uniqueName('e2e-chaos');
+    const chaos = await runContainer({ name: chaosName, network: tb.network, labels: { 'ecs-endpoints.fault-injection': 'true' } });
+    created.push(chaos);
+    const peerIp = (await addressOf(peer.id))!;
+    const connects = async () => (await exec(chaos.id, ['nc', '-w', '2', peerIp, '8080'])).code === 0;
+    await eventually(connects, 10_000, 'the peer to accept connections');
+    const endpointId = (await eventually(() => tb.backend.model.byContainerId.get(chaos.id), 10_000, 'the task in the model')).container.endpointId;
+    // What the app would do: POST $ECS_AGENT_URI/fault/v1/network-blackhole-port/start.
+    const start = await httpFrom(chaos, `http://${tb.address}/api/${endpointId}/fault/v1/network-blackhole-port/start`, { method: 'POST', body: '{"Port":8080,"Protocol":"tcp","TrafficType":"egress"}' });
+    expect([start.status, start.body]).toEqual([200, '{"Status":"running"}']);
+    expect(await connects()).toBe(false);
+
+    const row = page.locator('tr', { has: page.getByRole('rowheader', { name: new RegExp(`^${chaosName}\\b`) }) });
+    const chip = row.getByText('Blackhole tcp/8080 egress');
+    await chip.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.scrollIntoViewIfNeeded();
+    await shot(page, 'containers-fault-light.png');
+    await row.getByRole('button', { name: 'Stop Blackhole tcp/8080 egress' }).click();
+    await chip.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await connects()).toBe(true);
+    const pid = String((await chaos.inspect()).State.Pid);
+    expect(execFileSync('nsenter', ['-t', pid, '-n', 'iptables', '-S'], { encoding: 'utf8' }).trim().split('\n')).toEqual(['-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-P OUTPUT ACCEPT']);
+    expect((await api().call<unknown[]>('GET', '/api/faults')).body).toEqual([]);
   });
 
   it('after a backend restart on the same state dir, a reloaded page shows the assignment and the source created in the UI', async () => {

@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import type { AddressGuard } from './docker/address-guard.ts';
 import type { CallerIdentity } from './docker/caller-identity.ts';
 import type { ContainerIndex } from './docker/container-index.ts';
+import type { FaultKeeper } from './docker/fault/keeper.ts';
 import type { ManagedNetwork } from './docker/network.ts';
 import type { HostAwsMirror } from './docker/host-aws.ts';
 import type { NetworkKeeper } from './docker/network-keeper.ts';
@@ -39,6 +40,8 @@ export interface Backend extends EventEmitter<{ model: [TaskModel]; status: [] }
   readonly stats: StatsCache;
   readonly guard: AddressGuard;
   readonly callers: CallerIdentity;
+  /** The network faults running in tasks' namespaces: started through the agent's routes, stopped there or through the control API. */
+  readonly faults: FaultKeeper;
   readonly ids: PersistentIds;
   readonly assignments: Assignments;
   /** The registry of sources (reads); changes go through `sourcesService`. */

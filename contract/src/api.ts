@@ -2,6 +2,7 @@ import { z } from 'zod/v4';
 import type { SourceTestResult, SourceView } from './sources.ts';
 import type { PresetsView } from './presets.ts';
 import type { DiscoveryNameView } from './discovery.ts';
+import type { FaultView } from './faults.ts';
 
 /** Control API paths, relative to the control server's root. */
 export const API = {
@@ -79,7 +80,8 @@ export interface ContainerView {
     /** Attached via a label (ecs-endpoints.enable / ecs-endpoints.preset) or compose networks:. */
     auto: boolean;
   };
-  task?: { arn: string; family: string; revision: string; containerName: string };
+  /** `faults`: the network faults running in the task's namespace now (only when there are any). */
+  task?: { arn: string; family: string; revision: string; containerName: string; faults?: FaultView[] };
   source: {
     /** The source serving this container's credentials, after assignment → preset → default. */
     effectiveId: string;

@@ -5,3 +5,4 @@ export * from './ecs-environment.ts';
 export * from './host-aws.ts';
 export * from './tasks.ts';
 export * from './discovery.ts';
+export * from './faults.ts';

@@ -120,7 +120,7 @@ function Main({ pollIntervalMs, reloadPage }: { pollIntervalMs?: number | undefi
         />
       </TabPanel>
       <TabPanel id="tasks" active={tab === 'tasks'}>
-        <TasksView active={tab === 'tasks'} sources={live.sources} />
+        <TasksView active={tab === 'tasks'} sources={live.sources} containers={live.containers} onFaultsChanged={() => void live.refresh()} />
       </TabPanel>
       <TabPanel id="sources" active={tab === 'sources'}>
         <SourcesView

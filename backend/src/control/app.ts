@@ -5,6 +5,7 @@ import { HttpError, toHttpError } from './errors.ts';
 import { loopbackGuard } from './guard.ts';
 import { LiveHub, type LiveOptions } from './live.ts';
 import { containerRoutes } from './routes/containers.ts';
+import { faultRoutes } from './routes/faults.ts';
 import { hostProcessRoutes } from './routes/host-processes.ts';
 import { miscRoutes } from './routes/misc.ts';
 import { presetRoutes } from './routes/presets.ts';
@@ -43,7 +44,7 @@ function apiRouter(b: Backend, live: LiveHub): Router {
   });
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
 
-  useResources(api, [miscRoutes(b, live), profileRoutes(b), hostProcessRoutes(b), containerRoutes(b), sourceRoutes(b), presetRoutes(b), taskRoutes(b)]);
+  useResources(api, [miscRoutes(b, live), profileRoutes(b), hostProcessRoutes(b), containerRoutes(b), sourceRoutes(b), presetRoutes(b), taskRoutes(b), faultRoutes(b)]);
 
   api.use((req, _res, next) => {
     next(new HttpError(404, `There is no control API route ${req.method} /api${req.path}.`, 'See docs/api.md for the routes.'));

@@ -4,6 +4,7 @@ import { CredentialError } from '../credentials/types.ts';
 import { SignInError } from '../credentials/sso/session.ts';
 import { NetworkError } from '../docker/network.ts';
 import { DockerUnavailableError } from '../docker/container-index.ts';
+import { FaultControlError } from '../docker/fault/keeper.ts';
 import { RecreateError } from '../docker/recreate.ts';
 import { DiscoveryConflictError } from '../ecs-mode/discovery.ts';
 import { EcsModeError } from '../ecs-mode/service.ts';
@@ -84,6 +85,7 @@ export function toHttpError(err: unknown): HttpError {
   if (err instanceof TaskDefError) return new HttpError(400, err.message, err.remedy, err.issues);
   if (err instanceof DescribeError) return new HttpError(err.kind === 'not-found' ? 404 : err.kind === 'no-credentials' ? 400 : 502, err.message, err.remedy);
   if (err instanceof TaskRunError) return new HttpError(err.kind === 'not-found' ? 404 : 409, err.message, err.remedy);
+  if (err instanceof FaultControlError) return new HttpError(err.kind === 'failed' ? 502 : 404, err.message, err.remedy);
   if (err instanceof RecreateError) return new HttpError(RECREATE_STATUS[err.kind], err.message, err.remedy);
   if (err instanceof DiscoveryConflictError) return new HttpError(409, err.message, err.remedy, [{ path: 'names', message: `"${err.discoveryName}" is held by "${err.heldBy}"` }]);
   if (err instanceof EcsModeError) return new HttpError(ECS_MODE_STATUS[err.kind], err.message, err.remedy);

@@ -18,8 +18,9 @@ const MAX_BACKLOG = 4 * 1024 * 1024;
 
 /**
  * Server-sent events for the UI: `data: <LiveEvent JSON>` per event, unnamed (EventSource's
- * onmessage). Containers on model changes (debounced) and after data-plane calls (their last call
- * changed), every request log entry, status changes, sources when they change, and presets when
+ * onmessage). Containers on model changes (debounced), after data-plane calls (their last call
+ * changed) and when a task's faults start or stop; every request log entry, status changes,
+ * sources when they change, and presets when
  * they change (import, the repository file) or the containers using them do. A new client first
  * gets a snapshot (status, containers, sources, presets).
  */
@@ -37,6 +38,8 @@ export class LiveHub {
     this.soon('presets', this.debounceMs);
   };
   private readonly onPresets = () => this.presetsChanged();
+  // A fault started or stopped: the containers of its task show it.
+  private readonly onFaults = () => this.soon('containers', 0);
   private readonly onStatus = () => {
     this.soon('status', this.debounceMs);
     // canEnable depends on the network being ready.
@@ -60,6 +63,7 @@ export class LiveHub {
     backend.requests.on('entry', this.onEntry);
     backend.presets.on('change', this.onPresets);
     backend.sourcesService.on('change', this.onSources);
+    backend.faults.on('change', this.onFaults);
     this.heartbeat = setInterval(() => this.write(': ping\n\n'), opts.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
   }
@@ -117,6 +121,7 @@ export class LiveHub {
     this.backend.requests.off('entry', this.onEntry);
     this.backend.presets.off('change', this.onPresets);
     this.backend.sourcesService.off('change', this.onSources);
+    this.backend.faults.off('change', this.onFaults);
     clearInterval(this.heartbeat);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();

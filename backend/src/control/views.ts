@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { hasEcsEnvironment as hasEnvironment, type ContainerView, type PresetView, type PresetsView, type SourceView, type StatusView } from '@ecs-endpoints/contract';
+import { hasEcsEnvironment as hasEnvironment, type ContainerView, type FaultView, type PresetView, type PresetsView, type SourceView, type StatusView } from '@ecs-endpoints/contract';
 import { VERSION, type Backend } from '../backend.ts';
 import { DEFAULT_SOURCE_ID } from '../credentials/registry.ts';
 import { HELPER_LABEL } from '../docker/guard/runner.ts';
@@ -132,7 +132,7 @@ export function containerView(b: Backend, r: ContainerRecord): ContainerView {
       auto,
     },
     ...(entry
-      ? { task: { arn: entry.task.arn, family: entry.task.family, revision: entry.task.revision, containerName: entry.container.ecsName } }
+      ? { task: { arn: entry.task.arn, family: entry.task.family, revision: entry.task.revision, containerName: entry.container.ecsName, ...faultsOf(b, entry.task.arn) } }
       : {}),
     source: {
       effectiveId: eff.id,
@@ -143,6 +143,12 @@ export function containerView(b: Backend, r: ContainerRecord): ContainerView {
     ...(last ? { lastCall: { ...last } } : {}),
     discovery: { names: b.discovery.view(r) },
   };
+}
+
+/** The faults running in the task's namespace, when there are any. */
+function faultsOf(b: Backend, taskArn: string): { faults?: FaultView[] } {
+  const faults = b.faults.faultsOf(taskArn);
+  return faults.length ? { faults } : {};
 }
 
 /** Every container the UI lists, by name (rows do not jump when ECS mode or the state changes). */

@@ -6,6 +6,7 @@ import {
   type HostAwsView,
   type HostProcessView,
   type EnableEcsResult,
+  FAULTS_API,
   type ImportPresetsInput,
   type PresetFileView,
   type PresetsView,
@@ -22,6 +23,7 @@ import {
   type RunTaskInput,
   type SetDiscoveryNamesInput,
   type TaskLogsView,
+  type TaskFaultsView,
   type TaskRunView,
   type TaskValidationView,
 } from '@ecs-endpoints/contract';
@@ -86,6 +88,8 @@ export interface ApiClient {
   runTaskAgain(id: string): Promise<TaskRunView>;
   removeTask(id: string): Promise<void>;
   taskLogs(id: string, container: string): Promise<TaskLogsView>;
+  /** Stops one of a task's running network faults (by its id), or all of them; answers what still runs. */
+  stopFault(task: string, faultId?: string): Promise<TaskFaultsView>;
   /** Inside Docker Desktop: the credential_process profiles the backend wants run on this machine, and which are due. */
   listHostProcesses(): Promise<HostProcessView[]>;
   /**
@@ -169,6 +173,7 @@ export function createApiClient(transport: Transport): ApiClient {
     runTask: (input) => t.request<TaskRunView>('POST', TASKS_API.tasks, input),
     stopTask: (id) => t.request<TaskRunView>('POST', TASKS_API.stop(id)),
     runTaskAgain: (id) => t.request<TaskRunView>('POST', TASKS_API.runAgain(id)),
+    stopFault: (task, faultId) => t.request<TaskFaultsView>('DELETE', faultId === undefined ? FAULTS_API.task(task) : FAULTS_API.fault(task, faultId)),
     removeTask: async (id) => {
       await t.request<unknown>('DELETE', TASKS_API.task(id));
     },

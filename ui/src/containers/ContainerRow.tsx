@@ -7,6 +7,7 @@ import Typography from '@mui/material/Typography';
 import type { ContainerState, ContainerView, SourceView } from '@ecs-endpoints/contract';
 import { httpStatusColor, relativeTime, shortId } from '../common/format.ts';
 import { Mono } from '../common/Mono.tsx';
+import { FaultChips } from '../faults/FaultChips.tsx';
 import { DiscoveryNamesCell } from './DiscoveryNames.tsx';
 import { EcsToggle } from './EcsToggle.tsx';
 import { SourceSelect } from './SourceSelect.tsx';
@@ -31,6 +32,8 @@ export interface RowHandlers {
   onToggle: (c: ContainerView, enabled: boolean) => void;
   onAssign: (c: ContainerView, sourceId: string | null) => void;
   onEditNames: (c: ContainerView) => void;
+  /** A fault of its task was stopped here. */
+  onFaultsChanged: () => void;
 }
 
 export function ContainerRow({
@@ -43,6 +46,7 @@ export function ContainerRow({
   onToggle,
   onAssign,
   onEditNames,
+  onFaultsChanged,
 }: {
   container: ContainerView;
   sources: SourceView[] | undefined;
@@ -124,12 +128,15 @@ export function ContainerRow({
       </TableCell>
       <TableCell>
         {c.task ? (
-          <Typography variant="body2" title={c.task.arn} sx={{ display: 'block', maxWidth: 160, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
-            {c.task.family}
-            <Typography component="span" variant="body2" color="text.secondary">
-              :{c.task.revision}
+          <>
+            <Typography variant="body2" title={c.task.arn} sx={{ display: 'block', maxWidth: 160, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+              {c.task.family}
+              <Typography component="span" variant="body2" color="text.secondary">
+                :{c.task.revision}
+              </Typography>
             </Typography>
-          </Typography>
+            <FaultChips taskArn={c.task.arn} faults={c.task.faults} onStopped={onFaultsChanged} />
+          </>
         ) : (
           dash
         )}

@@ -133,6 +133,9 @@ export function ContainersView({ containers, sources, status, live, loadFailed =
     [client, live, notifyError],
   );
 
+  // Live clients get the change by themselves; polling (Docker Desktop) would show it late.
+  const onFaultsChanged = useCallback(() => void live.refresh(), [live]);
+
   const [editing, setEditing] = useState<ContainerView | null>(null);
   const onSaveNames = useCallback(
     async (c: ContainerView, names: string[]) => {
@@ -236,6 +239,7 @@ export function ContainersView({ containers, sources, status, live, loadFailed =
                 onToggle={onToggle}
                 onAssign={(cv, id) => void onAssign(cv, id)}
                 onEditNames={setEditing}
+                onFaultsChanged={onFaultsChanged}
               />
             ))}
             {visible.length === 0 && (

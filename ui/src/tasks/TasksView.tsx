@@ -15,10 +15,11 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import type { SourceView, TaskRunView } from '@ecs-endpoints/contract';
+import type { ContainerView, FaultView, SourceView, TaskRunView } from '@ecs-endpoints/contract';
 import { useApi } from '../api/ApiContext.tsx';
 import { monoFont } from '../common/Mono.tsx';
 import { relativeTime } from '../common/format.ts';
+import { FaultChips } from '../faults/FaultChips.tsx';
 import { RunTaskDialog } from './RunTaskDialog.tsx';
 
 const STATUS_COLOR: Record<string, 'success' | 'warning' | 'error' | 'default' | 'info'> = {
@@ -77,7 +78,19 @@ function LogsDialog({ task, container, onClose }: { task: TaskRunView; container
   );
 }
 
-function TaskCard({ task, onChanged }: { task: TaskRunView; onChanged: () => Promise<void> }) {
+/** The network faults running in a run's task: its containers' rows (the live containers list) carry them. */
+function faultsOf(task: TaskRunView, containers: ContainerView[] | undefined): { taskArn: string; faults: FaultView[] } | undefined {
+  const ids = new Set(task.containers.map((c) => c.dockerId).filter(Boolean));
+  const row = containers?.find((c) => ids.has(c.id) && c.task?.faults?.length);
+  return row?.task?.faults ? { taskArn: row.task.arn, faults: row.task.faults } : undefined;
+}
+
+function TaskCard({ task, faults, onChanged, onFaultsChanged }: {
+  task: TaskRunView;
+  faults: { taskArn: string; faults: FaultView[] } | undefined;
+  onChanged: () => Promise<void>;
+  onFaultsChanged: () => void;
+}) {
   const { client, notifyError } = useApi();
   const [busy, setBusy] = useState(false);
   const [logsOf, setLogsOf] = useState<string>();
@@ -118,6 +131,7 @@ function TaskCard({ task, onChanged }: { task: TaskRunView; onChanged: () => Pro
           </>
         )}
       </Stack>
+      {faults && <FaultChips taskArn={faults.taskArn} faults={faults.faults} onStopped={onFaultsChanged} />}
       {task.stoppedReason && (
         <Alert severity={task.stopCode === 'UserInitiated' ? 'info' : 'warning'} sx={{ mt: 1 }}>
           {task.stoppedReason}
@@ -167,7 +181,14 @@ function TaskCard({ task, onChanged }: { task: TaskRunView; onChanged: () => Pro
 }
 
 /** Run task definitions as ECS would, watch their containers come up in order, read logs, stop. */
-export function TasksView({ active, sources, pollMs = 1500 }: { active: boolean; sources: SourceView[] | undefined; pollMs?: number }) {
+export function TasksView({ active, sources, containers, onFaultsChanged = () => {}, pollMs = 1500 }: {
+  active: boolean;
+  sources: SourceView[] | undefined;
+  /** The live containers list: the rows of a run's containers carry its task's running faults. */
+  containers?: ContainerView[] | undefined;
+  onFaultsChanged?: () => void;
+  pollMs?: number;
+}) {
   const { client } = useApi();
   const { tasks, reload } = useTasks(active, pollMs);
   const [open, setOpen] = useState(false);
@@ -186,7 +207,7 @@ export function TasksView({ active, sources, pollMs = 1500 }: { active: boolean;
       {tasks !== undefined && tasks.length === 0 && <Alert severity="info">No tasks yet. Run a task definition to start one.</Alert>}
       <Stack spacing={2}>
         {(tasks ?? []).map((t) => (
-          <TaskCard key={t.id} task={t} onChanged={reload} />
+          <TaskCard key={t.id} task={t} faults={faultsOf(t, containers)} onChanged={reload} onFaultsChanged={onFaultsChanged} />
         ))}
       </Stack>
       <RunTaskDialog
