@@ -2,7 +2,8 @@
  * The extension image, built offline here (Node bases assembled from this machine's node, see
  * test/images/build.sh node-npm) and run on the real dockerd: as Docker Desktop runs it (container
  * topology: the backend attaches itself to its network at .2, control API on a unix socket) and
- * standalone (host network, UI on a loopback port). Every container, network, volume and image tag
+ * standalone (host network, UI on a loopback port); in the container topology also fault injection
+ * through the helper container (image-faults.ts). Every container, network, volume and image tag
  * made here is removed afterwards, also on failure.
  */
 import type { StatusView } from '@ecs-endpoints/contract';
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
 import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
 import { startStsStub } from '../../backend/test/support/sts-stub.ts';
+import { faultInjectionThroughHelpers } from './image-faults.ts';
 // @ts-expect-error plain JavaScript module without type declarations
 import * as v from '../validate.mjs';
 
@@ -463,6 +465,18 @@ describe('in the container topology, as inside Docker Desktop', () => {
     const status = JSON.parse(r.body) as StatusView;
     expect(status).toMatchObject({ topology: 'container', network: { name: net, ready: true }, endpoint: { address: `${prefix}.2`, listening: true }, docker: { connected: true }, addressGuard: { state: 'enforced' } });
   });
+
+  // Last: it kills and restarts the backend container.
+  describe('fault injection through the helper container', () =>
+    faultInjectionThroughHelpers({
+      image: TAG,
+      backend: () => backend,
+      network: () => net,
+      prefix: () => prefix,
+      track: (c) => containers.push(c),
+      until: (what, fn, timeoutMs) => until(what, fn, backend, timeoutMs),
+      requests: async () => JSON.parse((await get({ socketPath: control }, '/api/requests?limit=1000')).body),
+    }));
 });
 
 describe('standalone on a plain Docker Engine (host network)', () => {
