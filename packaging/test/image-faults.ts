@@ -38,15 +38,18 @@ function kernelHasNetem(): boolean {
   }
 }
 
-export function faultInjectionThroughHelpers(t: ContainerTopology): void {
-  /** Two marked single-container tasks, a server with two ports, and a bystander that asks too. */
-  let app: Docker.Container, app2: Docker.Container, peer: Docker.Container, observer: Docker.Container;
+/**
+ * What the tests ask of a backend and its tasks: containers on its network, fault requests from
+ * inside them, TCP and ping from a task to a peer, the namespace as seen from the host, and the
+ * helper containers Docker reports (its events, from the first setUp on).
+ */
+function faultKit(t: ContainerTopology) {
   const ids = new Map<Docker.Container, string>();
   let peerIp = '';
-  const baseline = new Map<Docker.Container, string>();
   /** Helper containers seen through Docker's events: created and destroyed ids. */
   const helpers = { created: new Set<string>(), destroyed: new Set<string>() };
   let events: NodeJS.ReadableStream | undefined;
+  afterAll(() => (events as unknown as { destroy?: () => void } | undefined)?.destroy?.());
 
   const endpoint = () => `${t.prefix()}.2`;
   const fault = async (caller: Docker.Container, target: Docker.Container, type: string, action: string, body?: object) => {
@@ -73,48 +76,62 @@ export function faultInjectionThroughHelpers(t: ContainerTopology): void {
     await t.until('a destroy event for every helper created', async () => [...helpers.created].every((id) => helpers.destroyed.has(id)), 10_000);
   };
 
-  beforeAll(async () => {
-    events = (await docker.getEvents({ filters: JSON.stringify({ type: ['container'], label: [HELPERS], event: ['create', 'destroy'] }) })) as NodeJS.ReadableStream;
-    let buf = '';
-    events.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const e = JSON.parse(buf.slice(0, nl)) as { Action: string; Actor: { ID: string } };
-        buf = buf.slice(nl + 1);
-        (e.Action === 'create' ? helpers.created : helpers.destroyed).add(e.Actor.ID);
-      }
-    });
+  /** A server on 8080 and 8081, a bystander, and marked single-container tasks, each known to the backend. */
+  async function setUp(marked: string[]) {
+    if (!events) {
+      events = (await docker.getEvents({ filters: JSON.stringify({ type: ['container'], label: [HELPERS], event: ['create', 'destroy'] }) })) as NodeJS.ReadableStream;
+      let buf = '';
+      events.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const e = JSON.parse(buf.slice(0, nl)) as { Action: string; Actor: { ID: string } };
+          buf = buf.slice(nl + 1);
+          (e.Action === 'create' ? helpers.created : helpers.destroyed).add(e.Actor.ID);
+        }
+      });
+    }
     const net = t.network();
-    // The backend makes the network and joins it as it starts (the tests before these wait for it too).
-    await t.until('the backend on its network', async () => (await t.backend().inspect()).NetworkSettings.Networks[net]?.IPAddress);
+    // The backend makes the network as it starts (the tests before these wait for it too).
+    await t.until('the network', async () => (await docker.getNetwork(net).inspect()).Id);
     const start = async (opts: Parameters<typeof runContainer>[0]) => {
       const c = await runContainer({ network: net, ...opts });
       t.track(c);
       return c;
     };
-    peer = await start({ name: uniqueName('ecs-ext-peer'), cmd: ['sh', '-c', 'httpd -p 8081 && exec httpd -f -p 8080'] });
-    observer = await start({ name: uniqueName('ecs-ext-observer') });
-    // A marked task of one container, with the ECS_AGENT_URI it calls (its endpoint id is the UUID in it).
-    const marked = async (name: string) => {
+    const peer = await start({ name: uniqueName('ecs-ext-peer'), cmd: ['sh', '-c', 'httpd -p 8081 && exec httpd -f -p 8080'] });
+    const observer = await start({ name: uniqueName('ecs-ext-observer') });
+    const apps: Docker.Container[] = [];
+    // Each with the ECS_AGENT_URI it calls (its endpoint id is the UUID in it).
+    for (const name of marked) {
       const id = randomUUID();
       const c = await start({ name: uniqueName(name), labels: MARKED, env: { ECS_AGENT_URI: `http://${endpoint()}/api/${id}` } });
       ids.set(c, id);
-      return c;
-    };
-    app = await marked('ecs-ext-chaos');
-    app2 = await marked('ecs-ext-chaos2');
+      apps.push(c);
+    }
     peerIp = (await peer.inspect()).NetworkSettings.Networks[net]!.IPAddress;
     // Each caller known to the backend (and bound by the address guard) before anything is asked.
-    for (const c of [app, app2, observer, peer]) {
+    for (const c of [...apps, observer, peer]) {
       await t.until(`the backend answering ${c.id.slice(0, 12)}`, async () => (await httpFrom(c, `http://${endpoint()}/v4${ids.has(c) ? `/${ids.get(c)}` : ''}`)).status === 200);
     }
-    await t.until('the peer accepting on 8080 and 8081', async () => (await connect(app, 8080)) === 'ok' && (await connect(app, 8081)) === 'ok');
+    await t.until('the peer accepting on 8080 and 8081', async () => (await connect(apps[0]!, 8080)) === 'ok' && (await connect(apps[0]!, 8081)) === 'ok');
+    return { apps, peer, observer, peerIp };
+  }
+
+  return { ids, helpers, endpoint, fault, connect, ping, namespace, noHelpersLeft, setUp };
+}
+
+export function faultInjectionThroughHelpers(t: ContainerTopology): void {
+  const { ids, helpers, endpoint, fault, connect, ping, namespace, noHelpersLeft, setUp } = faultKit(t);
+  let app: Docker.Container, app2: Docker.Container, peer: Docker.Container, observer: Docker.Container;
+  let peerIp = '';
+  const baseline = new Map<Docker.Container, string>();
+
+  beforeAll(async () => {
+    const set = await setUp(['ecs-ext-chaos', 'ecs-ext-chaos2']);
+    [app, app2] = set.apps as [Docker.Container, Docker.Container];
+    ({ peer, observer, peerIp } = set);
     for (const c of [app, app2]) baseline.set(c, await namespace(c));
   }, 120_000);
-
-  afterAll(() => {
-    (events as unknown as { destroy?: () => void } | undefined)?.destroy?.();
-  });
 
   it('the helper runs ip, tc, iptables and ip6tables of the image\'s own architecture', async () => {
     const arch = (await docker.getImage(t.image).inspect()).Architecture;
@@ -239,5 +256,30 @@ export function faultInjectionThroughHelpers(t: ContainerTopology): void {
     await noHelpersLeft(app2);
     // The restarted backend serves the task again.
     await t.until('the restarted backend answering the task', async () => (await httpFrom(app2, `http://${endpoint()}/v4/${ids.get(app2)}`)).status === 200);
+  }, 90_000);
+}
+
+/**
+ * Standalone (`docker run --network host`): the backend is root, but in its own PID namespace
+ * without CAP_SYS_ADMIN, so nsenter (busybox's, in Alpine and in the test base) cannot enter a
+ * task's namespace; the faults must go through a helper container all the same.
+ */
+export function standaloneFaultInjection(t: ContainerTopology): void {
+  const { fault, connect, namespace, noHelpersLeft, setUp, helpers } = faultKit(t);
+
+  it('applies faults through a helper container, nsenter being unable to enter the task\'s namespace from there', async () => {
+    const { apps, peer } = await setUp(['ecs-ext-solo-chaos']);
+    const app = apps[0]!;
+    const baseline = await namespace(app);
+    const port = { Port: 8080, Protocol: 'tcp', TrafficType: 'egress' };
+    expect(await fault(app, app, 'network-blackhole-port', 'start', port)).toEqual([200, '{"Status":"running"}']);
+    expect(await connect(app, 8080)).toMatch(/timed out/);
+    expect(await connect(app, 8081)).toBe('ok');
+    expect(await fault(peer, app, 'network-blackhole-port', 'status', port)).toEqual([200, '{"Status":"running"}']);
+    expect(await fault(app, app, 'network-blackhole-port', 'stop', port)).toEqual([200, '{"Status":"stopped"}']);
+    expect(await connect(app, 8080)).toBe('ok');
+    expect(await namespace(app)).toBe(baseline);
+    await noHelpersLeft(app);
+    expect(helpers.created.size).toBeGreaterThanOrEqual(3);
   }, 90_000);
 }

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
 import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
 import { startStsStub } from '../../backend/test/support/sts-stub.ts';
-import { faultInjectionThroughHelpers } from './image-faults.ts';
+import { faultInjectionThroughHelpers, standaloneFaultInjection } from './image-faults.ts';
 // @ts-expect-error plain JavaScript module without type declarations
 import * as v from '../validate.mjs';
 
@@ -40,6 +40,8 @@ const BUILD_ARGS = {
   BUILDPLATFORM: `linux/${arch() === 'arm64' ? 'arm64' : 'amd64'}`,
 };
 const MB = 1024 * 1024;
+/** This machine's busybox (static; the test bases' busybox is a copy of it). */
+const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
 const dockerSocket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock';
 
 // Everything made here, for the cleanup.
@@ -512,7 +514,9 @@ describe('standalone on a plain Docker Engine (host network)', () => {
         'ECS_ENDPOINTS_DEFAULT_SOURCE=profile:dev',
       ],
       Labels: { 'ecs-endpoints-test': 'true' },
-      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`, `${aws}:/home/node/.aws:ro`] },
+      // …plus busybox as nsenter, which node:20-alpine's busybox provides and the offline base lacks:
+      // the backend (root here) tries nsenter first for faults (standaloneFaultInjection).
+      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`, `${aws}:/home/node/.aws:ro`, `${busybox}:/usr/local/bin/nsenter:ro`] },
     });
     containers.push(backend);
     await backend.start();
@@ -544,5 +548,15 @@ describe('standalone on a plain Docker Engine (host network)', () => {
     // A profile of long-term keys is served as it is (README: use a static source to exchange them).
     expect(creds.AccessKeyId).toBe(DEV_KEY);
     expect(creds.Expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  });
+
+  standaloneFaultInjection({
+    image: TAG,
+    backend: () => backend,
+    network: () => net,
+    prefix: () => prefix,
+    track: (c) => containers.push(c),
+    until: (what, fn, timeoutMs) => until(what, fn, backend, timeoutMs),
+    requests: async () => JSON.parse((await get({ port }, '/api/requests?limit=1000')).body),
   });
 });
