@@ -93,10 +93,10 @@ function faultKit(t: ContainerTopology) {
     const net = t.network();
     // The backend makes the network as it starts (the tests before these wait for it too).
     await t.until('the network', async () => (await docker.getNetwork(net).inspect()).Id);
-    const start = async (opts: Parameters<typeof runContainer>[0]) => {
-      const c = await runContainer({ network: net, ...opts });
-      t.track(c);
-      return c;
+    const start = async (opts: Parameters<typeof runContainer>[0] & { name: string }) => {
+      // Tracked by name first: a container created but not started is removed too.
+      t.track(docker.getContainer(opts.name));
+      return runContainer({ network: net, ...opts });
     };
     const peer = await start({ name: uniqueName('ecs-ext-peer'), cmd: ['sh', '-c', 'httpd -p 8081 && exec httpd -f -p 8080'] });
     const observer = await start({ name: uniqueName('ecs-ext-observer') });
