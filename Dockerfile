@@ -55,20 +55,24 @@ RUN npm ci -w backend --omit=dev --omit=optional --ignore-scripts --no-audit --n
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' -o -name '*.md' \) -exec rm -f {} +
 
 # nft for the address guard's helper container (anti-spoofing rules on the managed bridge), and
-# ip, tc and iptables for the fault-injection helper (the agent's commands in a task's namespace),
-# for the target architecture: the build platform's apk installs Alpine's packages into a separate
-# root (no emulation, nothing runs in the final stage). A base without apk (the offline test base,
-# which brings them itself) installs nothing. Either way a note says which: copying an empty
-# directory makes an empty layer, which Docker 20.10's builder then intermittently fails to find
-# ("failed to get layer … layer does not exist").
+# ip, tc, iptables and ip6tables (a package of its own in Alpine) for the fault-injection helper
+# (the agent's commands in a task's namespace), for the target architecture: the build platform's
+# apk installs Alpine's packages into a separate root (no emulation, nothing runs in the final
+# stage). The legacy builder sets no TARGETARCH; its target is then the build platform itself.
+# A base without apk (the offline test base, which brings them itself) installs nothing. Either
+# way a note says which: copying an empty directory makes an empty layer, which Docker 20.10's
+# builder then intermittently fails to find ("failed to get layer … layer does not exist").
 FROM --platform=${BUILDPLATFORM:-linux/amd64} ${RUNTIME_IMAGE} AS nft
 ARG TARGETARCH
 RUN mkdir -p /nft/usr/local/share/ecs-endpoints \
- && echo "network tools: $(command -v apk >/dev/null && echo 'Alpine nftables, iproute2, iptables' || echo "the base image's own")" > /nft/usr/local/share/ecs-endpoints/network-tools.txt \
+ && echo "network tools: $(command -v apk >/dev/null && echo 'Alpine nftables, iproute2, iptables, ip6tables' || echo "the base image's own")" > /nft/usr/local/share/ecs-endpoints/network-tools.txt \
  && if command -v apk >/dev/null; then \
-      case "${TARGETARCH:-amd64}" in arm64) arch=aarch64 ;; *) arch=x86_64 ;; esac; \
+      case "${TARGETARCH:-}" in \
+        amd64) arch=x86_64 ;; arm64) arch=aarch64 ;; "") arch=$(apk --print-arch) ;; \
+        *) echo "TARGETARCH=${TARGETARCH}: the image is built for amd64 and arm64 only" >&2; exit 1 ;; \
+      esac; \
       mkdir -p /nft/etc/apk && cp /etc/apk/repositories /nft/etc/apk/ \
-      && apk add --quiet --no-cache --no-scripts --initdb --root /nft --arch "$arch" --keys-dir "/usr/share/apk/keys/$arch" nftables iproute2-minimal iproute2-tc iptables \
+      && apk add --quiet --no-cache --no-scripts --initdb --root /nft --arch "$arch" --keys-dir "/usr/share/apk/keys/$arch" nftables iproute2-minimal iproute2-tc iptables ip6tables \
       && rm -rf /nft/etc /nft/lib/apk /nft/var /nft/dev /nft/proc /nft/sys /nft/tmp /nft/run /nft/lib/ld-musl-* /nft/lib/libc.musl-*; \
     fi
 

@@ -2,7 +2,8 @@
  * The extension image, built offline here (Node bases assembled from this machine's node, see
  * test/images/build.sh node-npm) and run on the real dockerd: as Docker Desktop runs it (container
  * topology: the backend attaches itself to its network at .2, control API on a unix socket) and
- * standalone (host network, UI on a loopback port). Every container, network, volume and image tag
+ * standalone (host network, UI on a loopback port); in the container topology also fault injection
+ * through the helper container (image-faults.ts). Every container, network, volume and image tag
  * made here is removed afterwards, also on failure.
  */
 import type { StatusView } from '@ecs-endpoints/contract';
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
 import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
 import { startStsStub } from '../../backend/test/support/sts-stub.ts';
+import { faultInjectionThroughHelpers, standaloneFaultInjection } from './image-faults.ts';
 // @ts-expect-error plain JavaScript module without type declarations
 import * as v from '../validate.mjs';
 
@@ -38,6 +40,8 @@ const BUILD_ARGS = {
   BUILDPLATFORM: `linux/${arch() === 'arm64' ? 'arm64' : 'amd64'}`,
 };
 const MB = 1024 * 1024;
+/** This machine's busybox (static; the test bases' busybox is a copy of it). */
+const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
 const dockerSocket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : '/var/run/docker.sock';
 
 // Everything made here, for the cleanup.
@@ -463,6 +467,18 @@ describe('in the container topology, as inside Docker Desktop', () => {
     const status = JSON.parse(r.body) as StatusView;
     expect(status).toMatchObject({ topology: 'container', network: { name: net, ready: true }, endpoint: { address: `${prefix}.2`, listening: true }, docker: { connected: true }, addressGuard: { state: 'enforced' } });
   });
+
+  // Last: it kills and restarts the backend container.
+  describe('fault injection through the helper container', () =>
+    faultInjectionThroughHelpers({
+      image: TAG,
+      backend: () => backend,
+      network: () => net,
+      prefix: () => prefix,
+      track: (c) => containers.push(c),
+      until: (what, fn, timeoutMs) => until(what, fn, backend, timeoutMs),
+      requests: async () => JSON.parse((await get({ socketPath: control }, '/api/requests?limit=1000')).body),
+    }));
 });
 
 describe('standalone on a plain Docker Engine (host network)', () => {
@@ -498,7 +514,9 @@ describe('standalone on a plain Docker Engine (host network)', () => {
         'ECS_ENDPOINTS_DEFAULT_SOURCE=profile:dev',
       ],
       Labels: { 'ecs-endpoints-test': 'true' },
-      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`, `${aws}:/home/node/.aws:ro`] },
+      // …plus busybox as nsenter, which node:20-alpine's busybox provides and the offline base lacks:
+      // the backend (root here) tries nsenter first for faults (standaloneFaultInjection).
+      HostConfig: { NetworkMode: 'host', Binds: [`${dockerSocket}:/var/run/docker.sock`, `${aws}:/home/node/.aws:ro`, `${busybox}:/usr/local/bin/nsenter:ro`] },
     });
     containers.push(backend);
     await backend.start();
@@ -530,5 +548,15 @@ describe('standalone on a plain Docker Engine (host network)', () => {
     // A profile of long-term keys is served as it is (README: use a static source to exchange them).
     expect(creds.AccessKeyId).toBe(DEV_KEY);
     expect(creds.Expiration).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  });
+
+  standaloneFaultInjection({
+    image: TAG,
+    backend: () => backend,
+    network: () => net,
+    prefix: () => prefix,
+    track: (c) => containers.push(c),
+    until: (what, fn, timeoutMs) => until(what, fn, backend, timeoutMs),
+    requests: async () => JSON.parse((await get({ port }, '/api/requests?limit=1000')).body),
   });
 });

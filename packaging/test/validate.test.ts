@@ -81,6 +81,30 @@ describe('packaging/validate.mjs on this repository', () => {
     expect(text).toMatch(/\$\{BUILDPLATFORM:-linux\/amd64\}/);
   });
 
+  it("installs the helpers' network tools for the target architecture, the build platform's where the legacy builder sets no TARGETARCH", () => {
+    // The nft stage's own script, run in busybox with a stand-in for apk (Alpine's repositories
+    // are out of reach offline) that says the build platform is arm64 and records what it is asked.
+    const ins = validate.dockerfileInstructions(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
+    const script = ins.slice(ins.findIndex((i) => i.op === 'FROM' && / AS nft$/.test(i.args))).find((i) => i.op === 'RUN')!.args;
+    const apk = '#!/bin/sh\n[ "$1" = --print-arch ] && { echo aarch64; exit 0; }\necho "$@" > /apk-args\n';
+    const setup = 'printf %s "$APK" > /bin/apk && chmod 755 /bin/apk && mkdir -p /etc/apk && echo https://alpine.invalid/main > /etc/apk/repositories';
+    const nftStage = (targetArch?: string) => {
+      const env = ['-e', `APK=${apk}`, ...(targetArch ? ['-e', `TARGETARCH=${targetArch}`] : [])];
+      return spawnSync('docker', ['run', '--rm', ...env, 'ecs-endpoints-test/busybox:latest', 'sh', '-c', `${setup} && ${script} && cat /apk-args /nft/usr/local/share/ecs-endpoints/network-tools.txt`], { encoding: 'utf8' });
+    };
+    for (const [targetArch, arch] of [['amd64', 'x86_64'], ['arm64', 'aarch64'], [undefined, 'aarch64']] as const) {
+      const r = nftStage(targetArch);
+      expect(r.status, `TARGETARCH=${targetArch}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`--root /nft --arch ${arch} --keys-dir /usr/share/apk/keys/${arch} `);
+      // ip6tables is a package of its own: without it the agent's IPv6 rules would silently not exist.
+      expect(r.stdout).toMatch(/ nftables iproute2-minimal iproute2-tc iptables ip6tables\n/);
+      expect(r.stdout).toContain('network tools: Alpine nftables, iproute2, iptables, ip6tables');
+    }
+    const other = nftStage('riscv64');
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toContain('TARGETARCH=riscv64: the image is built for amd64 and arm64 only');
+  });
+
   it('the VM compose file mounts the raw Docker socket and a named state volume, and leaves the managed network to the backend', () => {
     const doc = validate.parseYaml(readFileSync(join(repo, 'docker-compose.yaml'), 'utf8')) as {
       services: Record<string, { image: string; restart: string; volumes: string[]; networks?: unknown; hostname?: string }>;

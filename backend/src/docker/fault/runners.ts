@@ -17,9 +17,12 @@ export const nsenterRunner: NamespaceRunner = {
     if (process.getuid?.() !== 0) throw new Error('entering a container\'s network namespace needs root (run the backend with sudo)');
     if (!target.pid) throw new Error('the task\'s network namespace is gone (its container is not running)');
     const r = await runBatch(cmds, Date.now() + timeoutMs, ['nsenter', '-t', String(target.pid), '-n']);
-    const first = r.results[0];
-    // nsenter itself missing is a runner that cannot work here, not a command that failed.
-    if (first && first.code === 127 && first.out.startsWith('nsenter:')) throw new Error('the nsenter command is not installed (util-linux)');
+    // nsenter's own failure is a runner that cannot work here, not a command that failed: missing,
+    // or, root in a container without the host's PIDs or CAP_SYS_ADMIN (standalone `docker run
+    // --network host`), unable to enter; another runner (the helper container) may then.
+    const own = r.results.find((x) => x.code !== 0 && x.out.startsWith('nsenter:'));
+    if (own?.code === 127 && own.out === 'nsenter: command not found') throw new Error('the nsenter command is not installed (util-linux)');
+    if (own) throw new Error(`nsenter could not run the commands in the task's network namespace (${own.out.trim().split('\n')[0]})`);
     return r;
   },
 };
