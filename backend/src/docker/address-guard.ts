@@ -22,7 +22,7 @@ export interface AddressGuardOptions {
   /** The bridge device of the managed network, once it exists. */
   bridge: () => string | undefined;
   /** Addresses no container may claim (the gateway; in the host topology also the endpoint). */
-  reserved: string[];
+  reserved: () => string[];
   records: () => Iterable<ContainerRecord>;
   /** The names of the Docker networks that exist, so the tables of removed ones can go. */
   networks: () => Promise<string[]>;
@@ -107,7 +107,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   }
 
   private plan(): GuardPlan & { owners: Map<string, AppliedBinding> } {
-    const targets: GuardTarget[] = this.opts.reserved.map((ip) => ({ ip }));
+    const targets: GuardTarget[] = this.opts.reserved().map((ip) => ({ ip }));
     const owners = new Map<string, AppliedBinding>();
     for (const r of this.opts.records()) {
       const n = this.attachment(r);
