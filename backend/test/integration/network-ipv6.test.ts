@@ -46,7 +46,7 @@ describe('ECS_ENDPOINTS_IPV6', () => {
     const info = await docker.getNetwork(tb.network).inspect();
     const prefix = tb.config.subnet.cidr.split('.').slice(0, 3).join('.');
     expect(info.EnableIPv6).toBe(true);
-    expect(info.IPAM.Config).toEqual([
+    expect(info.IPAM?.Config).toEqual([
       { Subnet: `${prefix}.0/24`, Gateway: `${prefix}.2`, IPRange: `${prefix}.128/25` },
       { Subnet: v6, Gateway: v6.replace('::/64', '::1') },
     ]);
@@ -65,7 +65,7 @@ describe('ECS_ENDPOINTS_IPV6', () => {
     const tb = await start({});
     const info = await docker.getNetwork(tb.network).inspect();
     expect(info.EnableIPv6).toBe(false);
-    expect(info.IPAM.Config).toHaveLength(1);
+    expect(info.IPAM?.Config).toHaveLength(1);
     expect(statusView(tb.backend).network.ipv6Subnet).toBeUndefined();
   });
 
