@@ -112,8 +112,11 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
     for (const r of this.opts.records()) {
       const n = this.attachment(r);
       if (r.state !== 'running' || !r.pid || !n?.ip || !n.mac) continue;
-      targets.push({ ip: n.ip, pid: r.pid, mac: n.mac });
-      owners.set(n.ip, { containerId: r.id, pid: r.pid, mac: n.mac.toLowerCase(), port: '' });
+      // Its IPv6 address (a dual-stack network) is bound like its IPv4 one: same port, same MAC.
+      for (const ip of n.ipv6 ? [n.ip, n.ipv6] : [n.ip]) {
+        targets.push({ ip, pid: r.pid, mac: n.mac });
+        owners.set(ip, { containerId: r.id, pid: r.pid, mac: n.mac.toLowerCase(), port: '' });
+      }
     }
     targets.sort((a, b) => a.ip.localeCompare(b.ip));
     return { table: this.table, bridge: this.opts.bridge() ?? '', targets, owners };
