@@ -1,7 +1,8 @@
 /**
  * The anti-spoofing ruleset for the managed bridge, as nft(8) text. Pure, so it is unit-tested
  * without privileges. Modelled on libvirt's no-ip-spoofing/no-arp-spoofing filters and the CNI
- * firewall's anti-spoofing chain: every address we vouch for may only appear as a source on the
+ * firewall's anti-spoofing chain: every address we vouch for (IPv4, and IPv6 on a dual-stack
+ * network) may only appear as a source, an ARP sender or a neighbor advertisement's target on the
  * bridge port (veth) of the container that owns it, with that container's MAC.
  *
  * Rules live in the bridge family's prerouting hook, so they see frames as they enter the bridge
