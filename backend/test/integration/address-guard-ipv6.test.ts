@@ -19,7 +19,7 @@ import { startControlServer, type ControlServer } from '../../src/control/index.
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { httpFrom, pickIpv6Subnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
 import { dadProbe, neighborAdvert, sendFrames, watchNeighborMessage } from '../support/ndp.ts';
-import { pidOf, runInNetns } from '../support/netns.ts';
+import { pidOf, runInNetns, tcpInNetns } from '../support/netns.ts';
 
 interface Party6 {
   container: Docker.Container;
@@ -32,29 +32,6 @@ interface Party6 {
 const created: Docker.Container[] = [];
 let tb: TestBackend;
 let gw6: string;
-
-/*
- * Connects from a namespace over TCP and prints what happened as JSON: connected or the error
- * code, and what the server said within 3 s.
- */
-const CONNECT = `
-const net = require('node:net');
-const [host, port] = process.argv.slice(1);
-const s = net.connect({ host, port: Number(port) });
-let said = '', connected = false;
-const done = (error) => { process.stdout.write(JSON.stringify({ connected, said, error })); process.exit(0); };
-s.on('connect', () => { connected = true; s.write('GET / HTTP/1.0\\r\\n\\r\\n'); });
-s.on('data', (b) => { said += b; });
-s.on('end', () => done());
-s.on('error', (e) => done(e.code));
-setTimeout(() => done('timeout'), 3000);
-`;
-
-async function connectFrom(pid: number, host: string, port: number): Promise<{ connected: boolean; said: string; error?: string }> {
-  const r = await runInNetns(pid, [process.execPath, '-e', CONNECT, host, String(port)], {});
-  if (r.code !== 0) throw new Error(`connecting from ${pid} failed: ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout) as { connected: boolean; said: string; error?: string };
-}
 
 async function party(opts: { source?: string } = {}): Promise<Party6> {
   const name = uniqueName('guard6');
@@ -118,7 +95,7 @@ describe('on a dual-stack managed network, the endpoints stay IPv4-only', () => 
     const who = await whoAmIServer();
     try {
       // The IPv6 path to the host works: what follows is refused by the ports, not the path.
-      const control = await connectFrom(p.pid, gw6, who.port);
+      const control = await tcpInNetns(p.pid, gw6, who.port);
       expect(control).toMatchObject({ connected: true, said: `you are ${p.ip6}\n` });
       // Over IPv4 the same container gets its credentials.
       expect((await httpFrom(p.container, `http://${tb.address}/creds`)).status).toBe(200);
@@ -128,7 +105,7 @@ describe('on a dual-stack managed network, the endpoints stay IPv4-only', () => 
       const controlPort = Number(new URL(cs.url).port);
       for (const host of [gw6, `${linkLocal}%eth0`]) {
         for (const port of [...tb.config.metadataPorts, tb.config.introspectionPort, controlPort]) {
-          const r = await connectFrom(p.pid, host, port);
+          const r = await tcpInNetns(p.pid, host, port);
           expect(r, `[${host}]:${port}`).toEqual({ connected: false, said: '', error: 'ECONNREFUSED' });
         }
       }
@@ -154,7 +131,7 @@ describe('the address guard on a dual-stack network', () => {
     const who = await whoAmIServer();
     try {
       const victim = await party();
-      expect(await connectFrom(victim.pid, gw6, who.port)).toMatchObject({ said: `you are ${victim.ip6}\n` });
+      expect(await tcpInNetns(victim.pid, gw6, who.port)).toMatchObject({ said: `you are ${victim.ip6}\n` });
       const attacker = await party();
       const become = (withMac: boolean) =>
         runInNetns(attacker.pid, ['sh', '-c', [
@@ -165,7 +142,7 @@ describe('the address guard on a dual-stack network', () => {
       const attack = async (withMac: boolean) => {
         const r = await become(withMac);
         if (r.code !== 0) throw new Error(`rewriting the attacker's interface failed: ${r.stderr}`);
-        return connectFrom(attacker.pid, gw6, who.port);
+        return tcpInNetns(attacker.pid, gw6, who.port);
       };
 
       // Without the rules the attack works, so what follows shows the rules, not a broken attack.
@@ -185,7 +162,7 @@ describe('the address guard on a dual-stack network', () => {
       // the unguarded attack had it send the victim's packets.
       await runInNetns(attacker.pid, ['ip', '-6', 'addr', 'flush', 'dev', 'eth0', 'scope', 'global'], {});
       execFileSync('ip', ['-6', 'neigh', 'flush', 'to', victim.ip6, 'dev', bridge()]);
-      expect(await connectFrom(victim.pid, gw6, who.port)).toMatchObject({ said: `you are ${victim.ip6}\n` });
+      expect(await tcpInNetns(victim.pid, gw6, who.port)).toMatchObject({ said: `you are ${victim.ip6}\n` });
       await forget(attacker);
     } finally {
       who.server.close();
@@ -198,7 +175,7 @@ describe('the address guard on a dual-stack network', () => {
       const victim = await party();
       const attacker = await party();
       // The host learns where the victim is.
-      expect((await connectFrom(victim.pid, gw6, who.port)).connected).toBe(true);
+      expect((await tcpInNetns(victim.pid, gw6, who.port)).connected).toBe(true);
       await eventually(() => hostNeighbor(victim.ip6) === victim.mac, 5000, 'the host to know the victim');
       // From the attacker's own address and MAC: only the claim in the target field is false.
       const claim = neighborAdvert({ srcMac: attacker.mac, src: attacker.ip6, target: victim.ip6, lladdr: attacker.mac });
@@ -209,7 +186,7 @@ describe('the address guard on a dual-stack network', () => {
 
       // The victim is found again, then the rules come back and the same claim is sent.
       execFileSync('ip', ['-6', 'neigh', 'flush', 'to', victim.ip6, 'dev', bridge()]);
-      expect((await connectFrom(victim.pid, gw6, who.port)).said).toBe(`you are ${victim.ip6}\n`);
+      expect((await tcpInNetns(victim.pid, gw6, who.port)).said).toBe(`you are ${victim.ip6}\n`);
       await eventually(() => hostNeighbor(victim.ip6) === victim.mac, 5000, 'the host to know the victim again');
       await tb.backend.guard.sync(true);
       await sendFrames(attacker.pid, 'eth0', [claim]);
