@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod/v4';
+import { isUla, nthAddress6, parseCidr6, type Subnet6 } from './ipv6.ts';
 
 /**
  * Configuration from ECS_ENDPOINTS_* environment variables, or the same names as flags
@@ -65,6 +66,8 @@ const Env = z.object({
     .string()
     .refine((s) => parseCidr(s) !== undefined, 'an IPv4 CIDR between /8 and /29, e.g. 169.254.170.0/24')
     .default('169.254.170.0/24'),
+  /** The managed network dual-stack: off (default), on (DEFAULT_IPV6_SUBNET) or a unique local IPv6 subnet. */
+  ECS_ENDPOINTS_IPV6: z.string().optional(),
   /** The address containers call; defaults to .2 of the subnet (169.254.170.2). */
   ECS_ENDPOINTS_ADDRESS: z.string().regex(ipv4, 'an IPv4 address').optional(),
   ECS_ENDPOINTS_TOPOLOGY: z.enum(['auto', 'host', 'container']).default('auto'),
@@ -109,6 +112,8 @@ export interface Config {
   gateway: string;
   /** Dynamic range for other containers: the upper half, so .2 is never handed out. */
   ipRange: string;
+  /** Dual-stack: the network's IPv6 subnet and gateway (its ::1, the host's end of the bridge). */
+  ipv6?: { subnet: Subnet6; gateway: string };
   topology: 'host' | 'container';
   control: Control;
   stateDir: string;
@@ -134,6 +139,29 @@ export interface Config {
 }
 
 export class ConfigError extends Error {}
+
+/** ECS_ENDPOINTS_IPV6=on: a unique local /64 ("ec5" for ECS, 170 as in 169.254.170.0). */
+export const DEFAULT_IPV6_SUBNET = 'fdec:5170::/64';
+
+/** ECS_ENDPOINTS_IPV6: off/unset, on, or a unique local subnet with room for every IPv4 container. */
+function ipv6Setting(value: string | undefined, v4: Subnet): Config['ipv6'] {
+  const v = value?.trim().toLowerCase();
+  if (!v || v === 'off' || v === 'false') return undefined;
+  const what = `ECS_ENDPOINTS_IPV6 "${value}"`;
+  const fix = `Set it to on (for ${DEFAULT_IPV6_SUBNET}), off, or a unique local subnet such as ${DEFAULT_IPV6_SUBNET}.`;
+  const subnet = parseCidr6(v === 'on' || v === 'true' ? DEFAULT_IPV6_SUBNET : v);
+  if (!subnet) throw new ConfigError(`${what} is not an IPv6 subnet (address/prefix length). ${fix}`);
+  if (!isUla(subnet))
+    throw new ConfigError(`${what} is not a unique local subnet (fd00::/8): the managed network is private to this machine, and global or link-local addresses would shadow real ones. ${fix}`);
+  const most = 128 - (32 - v4.prefix);
+  if (subnet.prefix < 48 || subnet.prefix > most)
+    throw new ConfigError(
+      subnet.prefix < 48
+        ? `${what} is larger than a site's /48. Use a /64 inside it, e.g. ${subnet.cidr.split('/')[0]}/64.`
+        : `${what} is too small: a /${subnet.prefix} has fewer addresses than the IPv4 subnet ${v4.cidr}, so containers could get an IPv4 address and no IPv6 one. Use a /64 (or at most /${most}).`,
+    );
+  return { subnet, gateway: nthAddress6(subnet, 1) };
+}
 
 /** Turn `--state-dir=/x` / `--state-dir /x` flags into ECS_ENDPOINTS_STATE_DIR=/x. */
 export function flagsToEnv(argv: string[]): Record<string, string> {
@@ -178,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (topology === 'container' && gateway === address) throw new ConfigError(`ECS_ENDPOINTS_ADDRESS must not be the gateway ${gateway}.`);
   const half = subnet.prefix + 1;
   const ipRange = `${ipToString(subnet.base + 2 ** (32 - half))}/${half}`;
+  const ipv6 = ipv6Setting(e.ECS_ENDPOINTS_IPV6, subnet);
 
   let control: Control;
   const c = e.ECS_ENDPOINTS_CONTROL ?? (topology === 'container' ? 'unix:/run/guest-services/backend.sock' : '127.0.0.1:8080');
@@ -204,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     address,
     gateway,
     ipRange,
+    ipv6,
     topology,
     control,
     stateDir: e.ECS_ENDPOINTS_STATE_DIR ?? (topology === 'container' ? '/data' : join(homedir(), '.local', 'state', 'ecs-endpoints')),

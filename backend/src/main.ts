@@ -96,7 +96,7 @@ function stateAndCredentials(config: Config, opts: BackendOptions) {
 /** Everything that talks to Docker: the index, the network and its keeper, stats, the address guard. */
 function dockerRoom(config: Config, opts: BackendOptions, status: Status) {
   const index = new ContainerIndex(opts.connect ?? (() => connectDocker(dockerOptions())));
-  const network = new ManagedNetwork(() => index.docker, { name: config.network, subnet: config.subnet.cidr, gateway: config.gateway, ipRange: config.ipRange, address: config.address, topology: config.topology });
+  const network = new ManagedNetwork(() => index.docker, { name: config.network, subnet: config.subnet.cidr, gateway: config.gateway, ipRange: config.ipRange, address: config.address, topology: config.topology, ipv6: config.ipv6 && { subnet: config.ipv6.subnet.cidr, gateway: config.ipv6.gateway } });
   // Root on the host applies the rules itself; a backend in a container (Docker Desktop, `docker
   // run` standalone) asks a short-lived helper container with the host's namespaces.
   const helper = () => new HelperContainerRunner(() => index.docker, config.self);
@@ -104,7 +104,8 @@ function dockerRoom(config: Config, opts: BackendOptions, status: Status) {
   const guard = new AddressGuard(runner, {
     network: config.network,
     bridge: () => network.bridge,
-    reserved: [config.gateway],
+    // The IPv6 gateway as the network has it (configured or not).
+    reserved: () => [config.gateway, ...(network.ipv6 ? [network.ipv6.gateway] : [])],
     records: () => index.all(),
     networks: async () => (await index.docker.listNetworks()).map((n) => n.Name),
   });
@@ -363,6 +364,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
     ...collectProblems({
       docker: () => ({ connected: d.index.connected, lastError: d.index.lastError }),
       network: () => d.keeper.problem ?? listenProblem,
+      networkWarning: () => d.keeper.warning,
       guard: () => d.guard.status,
       stores: [
         ['state-assignments', () => s.assignments.problems],

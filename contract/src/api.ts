@@ -41,7 +41,8 @@ export interface StatusView {
   version: string;
   topology: Topology;
   docker: { connected: boolean; version?: string; apiVersion?: string };
-  network: { name: string; subnet: string; id?: string; ready: boolean };
+  /** ipv6Subnet: the network is dual-stack (ECS_ENDPOINTS_IPV6); the endpoint itself stays IPv4-only. */
+  network: { name: string; subnet: string; ipv6Subnet?: string; id?: string; ready: boolean };
   endpoint: {
     /** The address containers call: 169.254.170.2 unless configured otherwise. */
     address: string;

@@ -17,7 +17,8 @@ import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, httpFrom, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
+import { docker, httpFrom, pickIpv6Subnet, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
+import { pidOf, tcpInNetns } from '../../backend/test/support/netns.ts';
 import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
 import { startStsStub } from '../../backend/test/support/sts-stub.ts';
 import { faultInjectionThroughHelpers, standaloneFaultInjection } from './image-faults.ts';
@@ -479,6 +480,69 @@ describe('in the container topology, as inside Docker Desktop', () => {
       until: (what, fn, timeoutMs) => until(what, fn, backend, timeoutMs),
       requests: async () => JSON.parse((await get({ socketPath: control }, '/api/requests?limit=1000')).body),
     }));
+});
+
+describe('in the container topology on a dual-stack network (ECS_ENDPOINTS_IPV6)', () => {
+  let backend: Docker.Container;
+  let net: string;
+  let prefix: string;
+  let v6: string;
+  let control: string;
+
+  beforeAll(async () => {
+    const picked = await pickSubnet();
+    prefix = picked.prefix;
+    v6 = await pickIpv6Subnet();
+    net = uniqueName('ecs-ext-net6');
+    networks.push(net);
+    const ctl = mkdtempSync(join(tmpdir(), 'ext-control6-'));
+    dirs.push(ctl);
+    chmodSync(ctl, 0o777);
+    control = join(ctl, 'backend.sock');
+    backend = await docker.createContainer({
+      name: uniqueName('ecs-ext-backend6'),
+      Image: TAG,
+      Env: [
+        `ECS_ENDPOINTS_NETWORK=${net}`,
+        `ECS_ENDPOINTS_SUBNET=${picked.subnet}`,
+        `ECS_ENDPOINTS_IPV6=${v6}`,
+        'ECS_ENDPOINTS_TOPOLOGY=container',
+        'ECS_ENDPOINTS_CONTROL=unix:/run/guest-services/backend.sock',
+        'ECS_ENDPOINTS_DEFAULT_SOURCE=fake',
+      ],
+      Labels: { 'ecs-endpoints-test': 'true' },
+      HostConfig: { Binds: [`${dockerSocket}:/var/run/docker.sock`, `${ctl}:/run/guest-services`] },
+    });
+    containers.push(backend);
+    await backend.start();
+  }, 120_000);
+
+  it('makes the network dual-stack, binds IPv6 addresses through its helper, and serves nothing on its own IPv6 address or the gateway\'s', async () => {
+    const status = await until('the backend enforcing its rules', async () => {
+      const r = await get({ socketPath: control }, '/api/status').catch(() => undefined);
+      const st = r?.status === 200 ? (JSON.parse(r.body) as StatusView) : undefined;
+      return st?.addressGuard.state === 'enforced' && st.endpoint.listening ? st : undefined;
+    }, backend);
+    expect(status.network).toMatchObject({ name: net, subnet: `${prefix}.0/24`, ipv6Subnet: v6, ready: true });
+    expect(status.problems.filter((p) => p.id.startsWith('network'))).toEqual([]);
+    const own = (await backend.inspect()).NetworkSettings.Networks[net]!;
+    expect(own.IPAddress).toBe(`${prefix}.2`);
+    expect(own.GlobalIPv6Address.startsWith(v6.replace('::/64', '::'))).toBe(true);
+
+    const app = await runContainer({ name: uniqueName('ecs-ext-app6'), network: net, env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/creds' } });
+    containers.push(app);
+    const n = (await app.inspect()).NetworkSettings.Networks[net]!;
+    // Its first request answered through the id-less form: its addresses are bound (by the helper, with this image's nft).
+    await until('the app bound', async () => (await httpFrom(app, `http://${prefix}.2/creds`)).status === 200, backend);
+    const rules = execFileSync('nft', ['list', 'table', 'bridge', `ecs_endpoints_${net.replace(/[^A-Za-z0-9_]/g, '_')}`], { encoding: 'utf8' });
+    expect(rules).toMatch(new RegExp(`${n.GlobalIPv6Address} \\. "veth[0-9a-f]+" \\. ${n.MacAddress}`));
+    expect(rules).toContain('icmpv6 type nd-neighbor-advert');
+    // Refused, not dropped: the backend's (and the host's) kernel answers, nothing listens there.
+    const pid = await pidOf(app);
+    for (const host of [own.GlobalIPv6Address, v6.replace('::/64', '::1')]) {
+      for (const port of [80, 51679, 51678]) expect(await tcpInNetns(pid, host, port), `[${host}]:${port}`).toEqual({ connected: false, said: '', error: 'ECONNREFUSED' });
+    }
+  });
 });
 
 describe('standalone on a plain Docker Engine (host network)', () => {

@@ -48,6 +48,15 @@ describe('app shell', () => {
     expect(screen.getByText('Endpoint 169.254.170.2: problems')).toBeInTheDocument();
   });
 
+  it('shows the network\'s subnets in the endpoint chip\'s details, the IPv6 one when dual-stack', async () => {
+    const t = new FakeTransport();
+    const s = status();
+    t.status = { ...s, network: { ...s.network, ipv6Subnet: 'fdec:5170::/64' } };
+    const { user } = renderApp(t);
+    await user.hover(await screen.findByText('Endpoint 169.254.170.2: healthy'));
+    expect(await screen.findByText('ecs-endpoints 169.254.170.0/24 and fdec:5170::/64')).toBeInTheDocument();
+  });
+
   it('says when the endpoint is not serving', async () => {
     const t = new FakeTransport();
     const s = status();

@@ -22,7 +22,7 @@ export function statusView(b: Backend): StatusView {
       connected: b.index.connected,
       ...(conn ? { version: conn.engineVersion, apiVersion: conn.apiVersion } : {}),
     },
-    network: { name: c.network, subnet: c.subnet.cidr, ...(b.network.id ? { id: b.network.id } : {}), ready: b.networkReady },
+    network: { name: c.network, subnet: c.subnet.cidr, ...(b.network.ipv6 ? { ipv6Subnet: b.network.ipv6.subnet } : {}), ...(b.network.id ? { id: b.network.id } : {}), ready: b.networkReady },
     endpoint: {
       address: c.address,
       ports: {

@@ -22,7 +22,7 @@ export interface AddressGuardOptions {
   /** The bridge device of the managed network, once it exists. */
   bridge: () => string | undefined;
   /** Addresses no container may claim (the gateway; in the host topology also the endpoint). */
-  reserved: string[];
+  reserved: () => string[];
   records: () => Iterable<ContainerRecord>;
   /** The names of the Docker networks that exist, so the tables of removed ones can go. */
   networks: () => Promise<string[]>;
@@ -107,13 +107,16 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   }
 
   private plan(): GuardPlan & { owners: Map<string, AppliedBinding> } {
-    const targets: GuardTarget[] = this.opts.reserved.map((ip) => ({ ip }));
+    const targets: GuardTarget[] = this.opts.reserved().map((ip) => ({ ip }));
     const owners = new Map<string, AppliedBinding>();
     for (const r of this.opts.records()) {
       const n = this.attachment(r);
       if (r.state !== 'running' || !r.pid || !n?.ip || !n.mac) continue;
-      targets.push({ ip: n.ip, pid: r.pid, mac: n.mac });
-      owners.set(n.ip, { containerId: r.id, pid: r.pid, mac: n.mac.toLowerCase(), port: '' });
+      // Its IPv6 address (a dual-stack network) is bound like its IPv4 one: same port, same MAC.
+      for (const ip of n.ipv6 ? [n.ip, n.ipv6] : [n.ip]) {
+        targets.push({ ip, pid: r.pid, mac: n.mac });
+        owners.set(ip, { containerId: r.id, pid: r.pid, mac: n.mac.toLowerCase(), port: '' });
+      }
     }
     targets.sort((a, b) => a.ip.localeCompare(b.ip));
     return { table: this.table, bridge: this.opts.bridge() ?? '', targets, owners };

@@ -11,6 +11,12 @@ export class NetworkKeeper {
   problem?: Problem;
   private ensuring?: Promise<void>;
 
+  /** Not an error: the network serves, but its IPv6 side is not the configured one. */
+  get warning(): Problem | undefined {
+    const p = this.network.ipv6Problem;
+    return p ? { id: 'network-ipv6', severity: 'warning', message: p.message, remedy: p.remedy } : undefined;
+  }
+
   constructor(
     readonly network: ManagedNetwork,
     private readonly selfAttach: boolean,

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { hostname } from 'node:os';
 import { log } from '../log.ts';
+import { ipv6Mismatch, ipv6Of, isV6Config, overlaps6, type Ipv6Side } from './network-ipv6.ts';
 
 export const OWNER_LABEL = 'ecs-endpoints.managed';
 export const TOPOLOGY_LABEL = 'ecs-endpoints.topology';
@@ -23,6 +24,8 @@ export interface NetworkSettings {
   ipRange: string;
   address: string;
   topology: 'host' | 'container';
+  /** Dual-stack with this IPv6 subnet and gateway; absent: IPv4-only. */
+  ipv6?: Ipv6Side;
 }
 
 function dockerMessage(err: unknown): string {
@@ -47,6 +50,10 @@ export class ManagedNetwork {
   id?: string;
   /** The Linux bridge device Docker made for it (the address guard filters its ports). */
   bridge?: string;
+  /** Its IPv6 side as Docker has it (configured or not): the address guard reserves the gateway. */
+  ipv6?: Ipv6Side;
+  /** An adopted network whose IPv6 side is not the configured one: kept, and reported. */
+  ipv6Problem?: { message: string; remedy: string };
 
   constructor(
     private readonly docker: () => Docker,
@@ -59,7 +66,7 @@ export class ManagedNetwork {
     const existing = (await d.listNetworks({ filters: JSON.stringify({ name: [s.name] }) })).find((n) => n.Name === s.name);
     if (existing) {
       const info = (await d.getNetwork(existing.Id).inspect()) as Docker.NetworkInspectInfo;
-      const cfg = info.IPAM?.Config?.[0];
+      const cfg = info.IPAM?.Config?.find((c) => !isV6Config(c));
       if (info.Labels?.[OWNER_LABEL] !== 'true') {
         throw new NetworkError(
           `A network named "${s.name}" already exists and was not created by ECS Endpoints (subnet ${cfg?.Subnet ?? 'none'}).`,
@@ -90,7 +97,10 @@ export class ManagedNetwork {
       }
       this.id = info.Id;
       this.bridge = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`;
-      log.info('network: adopted', { name: s.name, id: info.Id.slice(0, 12) });
+      this.ipv6 = ipv6Of(info);
+      this.ipv6Problem = ipv6Mismatch(s.name, s.ipv6, this.ipv6);
+      if (this.ipv6Problem) log.warn('network: ' + this.ipv6Problem.message, { remedy: this.ipv6Problem.remedy });
+      log.info('network: adopted', { name: s.name, id: info.Id.slice(0, 12), ipv6: this.ipv6?.subnet ?? 'off' });
       return { id: info.Id, created: false };
     }
     return this.create();
@@ -105,16 +115,31 @@ export class ManagedNetwork {
         Driver: 'bridge',
         CheckDuplicate: true,
         Attachable: true,
-        IPAM: { Driver: 'default', Config: [{ Subnet: s.subnet, Gateway: s.gateway, IPRange: s.ipRange }] },
+        EnableIPv6: !!s.ipv6,
+        IPAM: {
+          Driver: 'default',
+          // IPv4 first: it is the network's primary family (the endpoint, callers' identity).
+          Config: [{ Subnet: s.subnet, Gateway: s.gateway, IPRange: s.ipRange }, ...(s.ipv6 ? [{ Subnet: s.ipv6.subnet, Gateway: s.ipv6.gateway }] : [])],
+        },
         Labels: { [OWNER_LABEL]: 'true', [TOPOLOGY_LABEL]: s.topology },
       });
       this.id = net.id;
       this.bridge = `br-${net.id.slice(0, 12)}`;
-      log.info('network: created', { name: s.name, subnet: s.subnet, gateway: s.gateway });
+      this.ipv6 = s.ipv6;
+      this.ipv6Problem = undefined;
+      log.info('network: created', { name: s.name, subnet: s.subnet, gateway: s.gateway, ipv6: s.ipv6?.subnet ?? 'off' });
       return { id: net.id, created: true };
     } catch (err) {
       const msg = dockerMessage(err);
       if (/overlap/i.test(msg)) {
+        const holder6 = await this.findIpv6Holder();
+        if (holder6) {
+          throw new NetworkError(
+            `The IPv6 subnet ${s.ipv6!.subnet} is already used by the Docker network "${holder6}", so "${s.name}" cannot be created.`,
+            `Set ECS_ENDPOINTS_IPV6 to another unique local subnet (fd and 10 random hex digits, e.g. fd3a:91c2:7be4::/64), or remove "${holder6}" if nothing needs it (docker network rm ${holder6}).`,
+            'subnet-in-use',
+          );
+        }
         const holder = await this.findSubnetHolder();
         throw new NetworkError(
           `The subnet ${s.subnet} is already used by the Docker network "${holder ?? 'unknown'}", so "${s.name}" cannot be created.`,
@@ -126,6 +151,13 @@ export class ManagedNetwork {
       }
       throw new NetworkError(`Could not create the network "${s.name}": ${msg}`, 'Check that the Docker Engine is healthy (docker info).', 'docker');
     }
+  }
+
+  private async findIpv6Holder(): Promise<string | undefined> {
+    const v6 = this.settings.ipv6?.subnet;
+    if (!v6) return undefined;
+    for (const n of await this.docker().listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet && overlaps6(c.Subnet, v6)) return n.Name;
+    return undefined;
   }
 
   private async findSubnetHolder(): Promise<string | undefined> {

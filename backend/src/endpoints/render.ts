@@ -1,4 +1,5 @@
 import { sortedMap } from '../gojson.ts';
+import { cidrOf6 } from '../ipv6.ts';
 import { LABEL } from '../tasks/model.ts';
 import type { Task, TaskContainer, NetworkAttachment } from '../tasks/types.ts';
 
@@ -64,6 +65,9 @@ function awsvpcNetwork(owner: NetworkAttachment[], managed: string, region: stri
   o.AttachmentIndex = 0;
   put(o, 'MACAddress', n.mac);
   if (n.ip && n.prefixLen) o.IPv4SubnetCIDRBlock = cidrOf(n.ip, n.prefixLen);
+  // A dual-stack ENI's block is its first IPv6 address in a /64, whatever the subnet (the agent's
+  // GetIPv6SubnetCIDRBlock); SubnetGatewayIpv6Address is for IPv6-only ENIs, never ours.
+  if (n.ipv6) put(o, 'IPv6SubnetCIDRBlock', cidrOf6(n.ipv6, 64));
   if (n.ip) o.PrivateDNSName = `ip-${n.ip.replace(/\./g, '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
   if (n.gateway && n.prefixLen) o.SubnetGatewayIpv4Address = `${n.gateway}/${n.prefixLen}`;
   return o;

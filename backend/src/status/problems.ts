@@ -6,6 +6,8 @@ export interface ProblemSources {
   docker(): { connected: boolean; lastError?: string };
   /** The managed network or the data plane's listeners, when they need the user. */
   network(): Problem | undefined;
+  /** The managed network serves, but not quite as configured (its IPv6 side). */
+  networkWarning?(): Problem | undefined;
   guard(): { state: string; reason?: string };
   /** State files by what they hold: kept aside, entries rejected, unwritable. */
   stores: [name: string, problems: () => StateProblem[]][];
@@ -21,6 +23,8 @@ export function collectProblems(s: ProblemSources): Problem[] {
   }
   const network = s.network();
   if (network) p.push(network);
+  const networkWarning = s.networkWarning?.();
+  if (networkWarning) p.push(networkWarning);
   const guard = s.guard();
   if (guard.state === 'unavailable') {
     p.push({

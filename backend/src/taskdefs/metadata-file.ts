@@ -43,7 +43,10 @@ export function metadataFile(ctx: MetadataFileContext, r?: ContainerRecord, task
     o.ImageName = r.image;
     o.PortMappings = r.ports.map((p) => ({ ContainerPort: p.containerPort, HostPort: p.hostPort, BindIp: p.hostIp, Protocol: p.protocol }));
     // awsvpc: the agent gives no address here (the task's ENI holds it; /etc/hosts has it).
-    o.Networks = ctx.networkMode === 'awsvpc' ? [{ NetworkMode: 'awsvpc', IPv4Addresses: null }] : r.networks.map((n) => ({ NetworkMode: ctx.networkMode, IPv4Addresses: [n.ip] }));
+    // A dual-stack network's IPv6 address too (agent 1.94+, bridge tasks).
+    o.Networks = ctx.networkMode === 'awsvpc'
+      ? [{ NetworkMode: 'awsvpc', IPv4Addresses: null }]
+      : r.networks.map((n) => ({ NetworkMode: ctx.networkMode, IPv4Addresses: [n.ip], ...(n.ipv6 ? { IPv6Addresses: [n.ipv6] } : {}) }));
     o.MetadataFileStatus = 'READY';
     o.AvailabilityZone = ctx.availabilityZone;
     if (taskAddress) o.HostPrivateIPv4Address = taskAddress;

@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { overlaps6 } from '../../src/docker/network-ipv6.ts';
 
 export const BUSYBOX = 'ecs-endpoints-test/busybox:latest';
 export const NODE_IMAGE = 'ecs-endpoints-test/node:latest';
@@ -35,6 +36,22 @@ export async function pickSubnet(): Promise<{ subnet: string; prefix: string }> 
     if (!used.some(([a, b]) => a <= hi && lo <= b)) return { subnet, prefix: `169.254.${third}` };
   }
   throw new Error('no free test subnet in 169.254.180-249.0/24');
+}
+
+/**
+ * A unique local /64 for a dual-stack test network that no Docker network's pool overlaps:
+ * fdec:5171:<random 32 bits>::/64, beside the product's default fdec:5170::/64 and clear of the
+ * host's own fd00::/64. Random enough that parallel sessions do not meet; checked anyway.
+ */
+export async function pickIpv6Subnet(): Promise<string> {
+  const used: string[] = [];
+  for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet?.includes(':')) used.push(c.Subnet);
+  for (let tries = 0; tries < 20; tries++) {
+    const hex = randomBytes(4).toString('hex');
+    const subnet = `fdec:5171:${hex.slice(0, 4)}:${hex.slice(4)}::/64`;
+    if (!used.some((u) => overlaps6(u, subnet))) return subnet;
+  }
+  throw new Error('no free test IPv6 subnet in fdec:5171::/32');
 }
 
 export interface RunOptions {

@@ -93,3 +93,27 @@ export async function httpInNetns(
 export async function httpOneInNetns(pid: number, url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<NetnsHttpResponse> {
   return (await httpInNetns(pid, url, { ...opts, count: 1 }))[0]!;
 }
+
+const TCP_SCRIPT = `
+const net = require('node:net');
+const [host, port] = process.argv.slice(1);
+const s = net.connect({ host, port: Number(port) });
+let said = '', connected = false;
+const done = (error) => { process.stdout.write(JSON.stringify({ connected, said, error })); process.exit(0); };
+s.on('connect', () => { connected = true; s.write('GET / HTTP/1.0\\r\\n\\r\\n'); });
+s.on('data', (b) => { said += b; });
+s.on('end', () => done());
+s.on('error', (e) => done(e.code));
+setTimeout(() => done('timeout'), 3000);
+`;
+
+/**
+ * A TCP connection from a container's namespace (IPv4 or IPv6, a zone for link-local): whether it
+ * connected or the error code (ECONNREFUSED: the far side's kernel answered, nothing listens),
+ * and what the far side said within 3 s to an HTTP/1.0 request.
+ */
+export async function tcpInNetns(pid: number, host: string, port: number): Promise<{ connected: boolean; said: string; error?: string }> {
+  const r = await runInNetns(pid, [process.execPath, '-e', TCP_SCRIPT, host, String(port)], {});
+  if (r.code !== 0) throw new Error(`connecting from ${pid} failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as { connected: boolean; said: string; error?: string };
+}

@@ -35,6 +35,7 @@ export function StatusChip({ status, unreachable }: { status: StatusView | undef
       <dt>Network</dt>
       <dd style={{ margin: 0 }}>
         {status.network.name} {status.network.subnet}
+        {status.network.ipv6Subnet ? ` and ${status.network.ipv6Subnet}` : ''}
         {status.network.ready ? '' : ' (not ready)'}
       </dd>
       <dt>Id-less forms</dt>

@@ -87,11 +87,18 @@ function nft(args: string[], input: string): Promise<string> {
 export async function applyGuard(plan: GuardPlan): Promise<GuardOutcome> {
   const out: GuardOutcome = { bound: [], unresolved: [] };
   const bindings: PortBinding[] = [];
+  // A dual-stack container has two addresses on one port: look it up once.
+  const ports = new Map<string, Promise<string>>();
+  const port = (pid: number, mac: string) => {
+    const key = `${pid} ${mac.toLowerCase()}`;
+    if (!ports.has(key)) ports.set(key, portOf(pid, mac, plan.bridge));
+    return ports.get(key)!;
+  };
   await Promise.all(
     plan.targets.map(async (t) => {
       if (t.pid === undefined || t.mac === undefined) return void bindings.push({ ip: t.ip });
       try {
-        const b = { ip: t.ip, port: await portOf(t.pid, t.mac, plan.bridge), mac: t.mac.toLowerCase() };
+        const b = { ip: t.ip, port: await port(t.pid, t.mac), mac: t.mac.toLowerCase() };
         bindings.push(b);
         out.bound.push(b);
       } catch (err) {
@@ -101,10 +108,10 @@ export async function applyGuard(plan: GuardPlan): Promise<GuardOutcome> {
       }
     }),
   );
-  const ports = await readdir(`/sys/class/net/${plan.bridge}/brif`).catch((err: NodeJS.ErrnoException) => {
+  const bridgePorts = await readdir(`/sys/class/net/${plan.bridge}/brif`).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`the bridge ${plan.bridge} of the network is not on this machine (${err.code ?? err.message})`);
   });
-  let script = guardScript(plan.table, bindings, ports);
+  let script = guardScript(plan.table, bindings, bridgePorts);
   if (plan.prune) {
     const { prefix, keep } = plan.prune;
     const stale = (await listBridgeTables()).filter((t) => t.startsWith(prefix) && t !== plan.table && !keep.includes(t));

@@ -25,9 +25,32 @@ describe('the anti-spoofing ruleset', () => {
     expect(s).toContain('ether saddr @macs ether saddr . iifname != @macports counter drop');
   });
 
+  it('binds IPv6 addresses (canonical form) like IPv4 ones: source, neighbor advertisements, duplicate address probes', () => {
+    const s = guardScript('ecs_endpoints_x', [
+      { ip: 'fdec:5170::1' },
+      { ip: '169.254.170.130', port: 'veth1a2b3c', mac: '02:42:a9:fe:aa:82' },
+      { ip: 'FDEC:5170:0:0:0:0:0:2', port: 'veth1a2b3c', mac: '02:42:a9:fe:aa:82' },
+    ], ['veth1a2b3c']);
+    expect(s).toContain('set ips { type ipv4_addr; elements = { 169.254.170.130 }; }');
+    expect(s).toContain('set ips6 { type ipv6_addr; elements = { fdec:5170::1, fdec:5170::2 }; }');
+    expect(s).toContain('set owners6 { type ipv6_addr . ifname . ether_addr; elements = { fdec:5170::2 . "veth1a2b3c" . 02:42:a9:fe:aa:82 }; }');
+    // The neighbor messages' target field as nft's 128-bit integers; the gateway has no owner.
+    expect(s).toContain('set ndtargets { typeof @th,64,128; elements = { 0xfdec5170000000000000000000000001, 0xfdec5170000000000000000000000002 }; }');
+    expect(s).toContain('set ndowners { typeof @th,64,128 . iifname . ether saddr; elements = { 0xfdec5170000000000000000000000002 . "veth1a2b3c" . 02:42:a9:fe:aa:82 }; }');
+    // One MAC, one port, however many addresses.
+    expect(s).toContain('set macports { type ether_addr . ifname; elements = { 02:42:a9:fe:aa:82 . "veth1a2b3c" }; }');
+    expect(s).toContain('ether type ip6 ip6 saddr @ips6 ip6 saddr . iifname . ether saddr != @owners6 counter drop');
+    expect(s).toContain('icmpv6 type nd-neighbor-advert @th,64,128 @ndtargets @th,64,128 . iifname . ether saddr != @ndowners counter drop');
+    expect(s).toContain('icmpv6 type nd-neighbor-solicit ip6 saddr :: @th,64,128 @ndtargets @th,64,128 . iifname . ether saddr != @ndowners counter drop');
+    expect(s.indexOf('iifname != @ports accept')).toBeLessThan(s.indexOf('ip6 saddr @ips6'));
+  });
+
   it('writes empty sets without elements, and refuses anything that could inject nft syntax', () => {
     expect(guardScript('t', [], [])).toContain('set owners { type ipv4_addr . ifname . ether_addr; }');
-    expect(() => guardScript('t', [{ ip: '1.2.3.4; flush ruleset' }], [])).toThrow(/not an IPv4 address/);
+    expect(guardScript('t', [], [])).toContain('set ndowners { typeof @th,64,128 . iifname . ether saddr; }');
+    expect(() => guardScript('t', [{ ip: '1.2.3.4; flush ruleset' }], [])).toThrow(/not an IPv4 or IPv6 address/);
+    expect(() => guardScript('t', [{ ip: 'fe80::1%eth0' }], [])).toThrow(/not an IPv4 or IPv6 address/);
+    expect(() => guardScript('t', [{ ip: 'fd00::1 }; flush ruleset' }], [])).toThrow(/not an IPv4 or IPv6 address/);
     expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0" }', mac: '02:42:00:00:00:01' }], [])).toThrow(/not an interface name/);
     expect(() => guardScript('t', [{ ip: '1.2.3.4', port: 'eth0', mac: 'zz' }], [])).toThrow(/not a MAC/);
     expect(() => guardScript('t', [], ['veth0"; flush ruleset'])).toThrow(/not an interface name/);

@@ -117,6 +117,22 @@ describe('v3 and v4 by endpoint id', () => {
     expect(v3.Networks).toEqual([{ NetworkMode: 'ecs-endpoints', IPv4Addresses: ['169.254.170.140'] }]);
   });
 
+  it('an awsvpc-style task on a dual-stack network: IPv6Addresses in v3 and v4, and v4\'s IPv6SubnetCIDRBlock as the agent makes it for a dual-stack ENI (its first address in a /64)', async () => {
+    const pause = rec({ id: '7'.repeat(64), name: 'pause6', ip: '169.254.170.150' });
+    pause.networks[0]!.ipv6 = 'fdec:5170::1:2:0:8';
+    const side = rec({ id: '6'.repeat(64), name: 'side6', ip: '', networkMode: `container:${pause.id}`, networks: [] });
+    const p = plane({ records: [pause, side] });
+    const v4 = JSON.parse((await p.call(`/v4/${p.endpoint(pause)}`)).body);
+    const v3 = JSON.parse((await p.call(`/v3/${p.endpoint(pause)}`)).body);
+    expect(v4.Networks).toEqual([{
+      NetworkMode: 'awsvpc', IPv4Addresses: ['169.254.170.150'], IPv6Addresses: ['fdec:5170::1:2:0:8'], AttachmentIndex: 0, MACAddress: '02:42:00:00:00:01',
+      IPv4SubnetCIDRBlock: '169.254.170.0/24', IPv6SubnetCIDRBlock: 'fdec:5170::/64', PrivateDNSName: 'ip-169-254-170-150.eu-west-1.compute.internal', SubnetGatewayIpv4Address: '169.254.170.1/24',
+    }]);
+    // The agent's key order (spec §6.4).
+    expect(Object.keys(v4.Networks[0])).toEqual(['NetworkMode', 'IPv4Addresses', 'IPv6Addresses', 'AttachmentIndex', 'MACAddress', 'IPv4SubnetCIDRBlock', 'IPv6SubnetCIDRBlock', 'PrivateDNSName', 'SubnetGatewayIpv4Address']);
+    expect(v3.Networks).toEqual([{ NetworkMode: 'awsvpc', IPv4Addresses: ['169.254.170.150'], IPv6Addresses: ['fdec:5170::1:2:0:8'] }]);
+  });
+
   it('a container that is not running has no stats: 500 in v4, 400 in v3', async () => {
     const p = plane();
     const e = p.endpoint(SOLO);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTaskDefinition } from '../../../src/taskdefs/parse.ts';
+import { metadataFile } from '../../../src/taskdefs/metadata-file.ts';
 import { buildPlan, taskLimits, taskSourceSpec } from '../../../src/taskdefs/plan.ts';
 import { nextStep } from '../../../src/taskdefs/reconcile.ts';
 import type { RunRecord } from '../../../src/taskdefs/runs.ts';
@@ -148,5 +149,20 @@ describe('the container metadata file in a plan', () => {
     expect((a!.create.HostConfig as { Mounts: unknown[] }).Mounts).toEqual([{ Type: 'volume', Target: `/opt/ecs/metadata/${IDS.taskId}-a` }]);
     expect(b!.metadataDir).toBeUndefined();
     expect(buildPlan(parseTaskDefinition({ family: 'f', containerDefinitions: [{ name: 'b', image: 'x' }] }), 'fake', { ...S, containerMetadata: true }, { ...IDS, endpointIds: { b: IDS.endpointIds.side } }).containers[0]!.metadataDir).toBeDefined();
+  });
+});
+
+describe('the container metadata file\'s networks', () => {
+  const ctx = { cluster: 'default', containerInstanceArn: 'arn', taskArn: 'arn:t', family: 'f', revision: 1, containerName: 'a', availabilityZone: 'eu-west-1a', networkMode: 'bridge' as const };
+  const record = (ipv6?: string): ContainerRecord => ({
+    id: 'd'.repeat(64), name: 'a', image: 'x', imageId: 'sha256:1', created: '', state: 'running', restartCount: 0, restartPolicy: 'no', labels: {}, env: {}, networkMode: 'ecs-endpoints',
+    networks: [{ name: 'ecs-endpoints', networkId: 'n', ip: '169.254.170.140', ipv6, prefixLen: 24, gateway: '169.254.170.1', mac: '02:42:00:00:00:01' }],
+    ports: [], mounts: [], logDriver: '', logOptions: {}, cpuShares: 0, nanoCpus: 0, memoryBytes: 0,
+  });
+
+  it('lists a bridge container\'s IPv6 address on a dual-stack network (agent 1.94+), and nothing for IPv6 otherwise', () => {
+    expect(JSON.parse(metadataFile(ctx, record('fdec:5170::8'))).Networks).toEqual([{ NetworkMode: 'bridge', IPv4Addresses: ['169.254.170.140'], IPv6Addresses: ['fdec:5170::8'] }]);
+    expect(JSON.parse(metadataFile(ctx, record())).Networks).toEqual([{ NetworkMode: 'bridge', IPv4Addresses: ['169.254.170.140'] }]);
+    expect(JSON.parse(metadataFile({ ...ctx, networkMode: 'awsvpc' }, record('fdec:5170::8'))).Networks).toEqual([{ NetworkMode: 'awsvpc', IPv4Addresses: null }]);
   });
 });
