@@ -115,7 +115,10 @@ function dockerRoom(config: Config, opts: BackendOptions, status: Status) {
   return {
     index,
     network,
-    faults: new FaultKeeper(new NetworkFaults(nsRunner, config.address)),
+    faults: new FaultKeeper(new NetworkFaults(nsRunner, config.address), (id, pid) => {
+      const r = index.get(id);
+      return r?.state === 'running' && r.pid === pid;
+    }),
     keeper: new NetworkKeeper(network, config.topology === 'container', config.self, status),
     stats: new StatsCache(() => index.docker),
     guard,

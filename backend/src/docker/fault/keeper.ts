@@ -31,7 +31,14 @@ export class FaultKeeper extends EventEmitter<{ change: [] }> implements FaultIn
   private readonly active = new ActiveFaults();
   private model: Pick<TaskModel, 'tasks' | 'byContainerId'> = EMPTY;
 
-  constructor(private readonly faults: Pick<NetworkFaults, 'apply' | 'clear'>) {
+  /**
+   * `holds` says whether a container still runs with that process id: a namespace is cleared
+   * through its owner's pid, and a removed owner's pid may already belong to someone else.
+   */
+  constructor(
+    private readonly faults: Pick<NetworkFaults, 'apply' | 'clear'>,
+    private readonly holds: (ownerId: string, pid: number | undefined) => boolean = () => true,
+  ) {
     super();
   }
 
@@ -64,7 +71,8 @@ export class FaultKeeper extends EventEmitter<{ change: [] }> implements FaultIn
         changed = this.active.forget(ownerId) || changed; // its namespace is gone, and the faults with it
       } else if (!owner?.task.faultInjection) {
         changed = this.active.forget(ownerId) || changed;
-        void this.clear(target, 'the task is no longer marked for fault injection');
+        // Left ECS mode or unmarked while running: clear. Removed: its namespace went with it.
+        if (this.holds(ownerId, target.pid)) void this.clear(target, 'the task is no longer marked for fault injection');
       }
     }
     if (changed) this.emit('change');

@@ -34,13 +34,16 @@ const model = (...records: ContainerRecord[]): TaskModel => buildModel(records, 
 const BLACKHOLE: FaultOp = { type: 'network-blackhole-port', action: 'start', request: { port: 443, protocol: 'tcp', trafficType: 'egress', sourcesToFilter: ['10.0.0.1'] } };
 const LOSS: FaultOp = { type: 'network-packet-loss', action: 'start', request: { lossPercent: 30, sources: ['0.0.0.0/0'], sourcesToFilter: [], flowsPercent: 100 } };
 
-function setup(answer: (op: FaultOp) => FaultOutcome = (op) => ({ status: op.action === 'stop' ? 'stopped' : 'running' })) {
+function setup(answer: (op: FaultOp) => FaultOutcome = (op) => ({ status: op.action === 'stop' ? 'stopped' : 'running' }), running = new Set([PAUSE.id])) {
   const calls: { target: FaultTarget; op: FaultOp }[] = [];
   const cleared: FaultTarget[] = [];
-  const keeper = new FaultKeeper({
-    apply: async (target, op) => (calls.push({ target, op }), answer(op)),
-    clear: async (target) => void cleared.push(target),
-  });
+  const keeper = new FaultKeeper(
+    {
+      apply: async (target, op) => (calls.push({ target, op }), answer(op)),
+      clear: async (target) => void cleared.push(target),
+    },
+    (id, pid) => running.has(id) && pid === 4242,
+  );
   let changes = 0;
   keeper.on('change', () => changes++);
   const m = model(PAUSE, APP);
@@ -138,5 +141,22 @@ describe('FaultKeeper: the faults running in each task', () => {
     expect(s.keeper.list()).toEqual([]);
     expect(s.cleared).toEqual([s.target]);
     expect(s.changes()).toBe(changes + 1);
+  });
+
+  it('never enters a removed owner\'s namespace by its old process id (the pid may be someone else\'s by now)', async () => {
+    const running = new Set([PAUSE.id]);
+    const s = setup(undefined, running);
+    await s.keeper.apply(s.target, BLACKHOLE);
+    running.delete(PAUSE.id); // removed: gone from Docker and from the model
+    s.keeper.onModel(model());
+    expect(s.keeper.list()).toEqual([]);
+    expect(s.cleared).toEqual([]);
+
+    // Still running but out of the model (left ECS mode): its namespace is there, so it is cleared.
+    running.add(PAUSE.id);
+    s.keeper.onModel(model(PAUSE, APP));
+    await s.keeper.apply(s.target, BLACKHOLE);
+    s.keeper.onModel(model());
+    expect(s.cleared).toEqual([s.target]);
   });
 });
