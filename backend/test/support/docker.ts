@@ -47,8 +47,10 @@ export async function pickIpv6Subnet(): Promise<string> {
   const used: string[] = [];
   for (const n of await docker.listNetworks()) for (const c of n.IPAM?.Config ?? []) if (c.Subnet?.includes(':')) used.push(c.Subnet);
   for (let tries = 0; tries < 20; tries++) {
-    const hex = randomBytes(4).toString('hex');
-    const subnet = `fdec:5171:${hex.slice(0, 4)}:${hex.slice(4)}::/64`;
+    const [a, b] = [randomBytes(2).readUInt16BE(), randomBytes(2).readUInt16BE()];
+    // Canonical text (no leading zeros, no zero group to compress), as Docker and the backend print it.
+    if (a === 0 || b === 0) continue;
+    const subnet = `fdec:5171:${a.toString(16)}:${b.toString(16)}::/64`;
     if (!used.some((u) => overlaps6(u, subnet))) return subnet;
   }
   throw new Error('no free test IPv6 subnet in fdec:5171::/32');
