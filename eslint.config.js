@@ -53,7 +53,7 @@ const roomRules = Object.keys(may).map((name) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', 'test-results/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', 'test-results/**', 'bench/.layers.bundle.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,23 +1,26 @@
 /**
- * Data-plane benchmark: requests/s and p50/p99 of the data plane next to a bare Node HTTP server
- * on the same address, in one run, with 3 and with 200 running containers. The load generator is
- * Debian's wrk, run inside the caller container's network namespace (nsenter), so every request
- * comes from a container address on the managed network through the real bridge, as an app's
- * would. Needs root, dockerd, wrk and the test images (test/images/build.sh).
+ * Data-plane benchmark: requests/s, p50/p99 and server CPU per request of the data plane next to
+ * a bare Node HTTP server on the same address, in one run, with 3 and with 200 running containers.
+ * The backend is the shipped bundle as a process of its own (host topology), the bare server
+ * another; the load generator is Debian's wrk, run inside the caller container's network
+ * namespace (nsenter), so every request comes from a container address on the managed network
+ * through the real bridge and the address guard's rules, as an app's would. Needs root, dockerd,
+ * wrk and the test images (test/images/build.sh).
  *
  *   npm run bench                                  # 10 connections, 10 s per case, 1 wrk thread
  *   BENCH_SECONDS=20 BENCH_CONNECTIONS=50 BENCH_CONTAINERS=3,50 npm run bench
- *   BENCH_ONLY='container metadata' node --cpu-prof --import tsx bench/data-plane.ts
+ *   BENCH_ONLY='container metadata' BENCH_NODE_ARGS=--cpu-prof npm run bench
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { eventually, inModel, startTestBackend, type TestBackend } from '../backend/test/support/backend.ts';
-import { httpFrom, removeAll, runContainer, uniqueName } from '../backend/test/support/docker.ts';
+import { eventually } from '../backend/test/support/backend.ts';
+import { docker, httpFrom, removeAll, runContainer, uniqueName } from '../backend/test/support/docker.ts';
 import { pidOf } from '../backend/test/support/netns.ts';
+import { buildBackend, cpuUs, rssMiB, startBackend, startBare } from './backend-process.ts';
 import { growFleet, settle, wideSubnet } from './fleet.ts';
 import { checkTools, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
 
@@ -29,57 +32,46 @@ const LOAD: WrkOptions = {
   seconds: Number(process.env.BENCH_SECONDS ?? 10),
 };
 const WARMUP: WrkOptions = { ...LOAD, seconds: 2 };
-/** Only the cases whose name contains this (for profiling one path with node --cpu-prof). */
+/** Only the cases whose name contains this (for profiling one path with BENCH_NODE_ARGS=--cpu-prof). */
 const ONLY = process.env.BENCH_ONLY;
+/** Node options for the backend process (e.g. --cpu-prof, --max-semi-space-size=4). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const BARE_PORT = 18099;
-const BARE_BODY = '{"DockerId":"0123456789abcdef","Name":"bare"}';
 
 interface Case { name: string; url: string }
-interface Row { containers: number; name: string; r: WrkResult; bytes?: number; ratio?: number; sizedRatio?: number; load: string }
+interface Row { containers: number; name: string; r: WrkResult; cpuUs: number; bytes?: number; ratio?: number; sizedRatio?: number; cpuRatio?: number; load: string }
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** The caller: in a 3-container compose task, bound by the address guard, with fake credentials cached. */
-async function startCaller(tb: TestBackend, containers: Docker.Container[]): Promise<{ caller: Docker.Container; cases: Case[] }> {
+async function startCaller(net: string, address: string, containers: Docker.Container[]): Promise<{ caller: Docker.Container; cases: Case[] }> {
   const project = uniqueName('bench');
-  const name = uniqueName('bench-caller');
   const credsId = uniqueName('bench-creds');
-  tb.backend.assignments.set(name, 'fake');
+  // A declared endpoint id, as ECS sets one: the benchmark knows its caller's URL without asking.
+  const endpointId = randomUUID();
   const labels = (service: string) => ({ 'com.docker.compose.project': project, 'com.docker.compose.service': service });
-  const caller = await runContainer({ name, network: tb.network, labels: labels('caller'), env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${credsId}` } });
+  const caller = await runContainer({
+    name: uniqueName('bench-caller'),
+    network: net,
+    labels: labels('caller'),
+    env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${credsId}`, ECS_CONTAINER_METADATA_URI_V4: `http://${address}/v4/${endpointId}` },
+  });
   containers.push(caller);
-  for (const s of ['svc1', 'svc2']) containers.push(await runContainer({ name: uniqueName('bench-task'), network: tb.network, labels: labels(s) }));
-  const e = await inModel(tb, caller.id);
-  await eventually(() => tb.backend.model.byContainerId.get(caller.id)?.task.containers.length === 3, 30_000, "the caller's task");
-  const ip = (await caller.inspect()).NetworkSettings.Networks[tb.network]!.IPAddress;
-  await eventually(() => tb.backend.guard.isBound(ip, tb.backend.index.get(caller.id)), 30_000, 'the caller bound by the address guard');
-  const base = `http://${tb.address}/v4/${e.container.endpointId}`;
+  for (const s of ['svc1', 'svc2']) containers.push(await runContainer({ name: uniqueName('bench-task'), network: net, labels: labels(s) }));
+  const base = `http://${address}/v4/${endpointId}`;
   const cases: Case[] = [
     { name: 'v4 container metadata', url: base },
     { name: 'v4 task metadata', url: `${base}/task` },
-    { name: '/creds (from cache)', url: `http://${tb.address}/creds` },
-    { name: '/v2/credentials/<id> (from cache)', url: `http://${tb.address}/v2/credentials/${credsId}` },
+    { name: '/creds (from cache)', url: `http://${address}/creds` },
+    { name: '/v2/credentials/<id> (from cache)', url: `http://${address}/v2/credentials/${credsId}` },
     { name: 'v4 container stats (from cache)', url: `${base}/stats` },
   ];
-  // Each answers 200 once before the load (credentials fetched and cached, a stats sample taken).
+  // Each answers 200 before the load: the caller in the model and bound by the address guard,
+  // its task complete, credentials fetched and cached, a stats sample taken.
+  const taskSize = async () => (JSON.parse((await httpFrom(caller, `${base}/task`)).body || '{}') as { Containers?: unknown[] }).Containers?.length;
+  await eventually(async () => (await taskSize()) === 3, 30_000, "the caller's task");
   for (const c of cases) await eventually(async () => (await httpFrom(caller, c.url)).status === 200, 30_000, `200 from ${c.url}`);
-  await eventually(() => tb.backend.stats.get(caller.id)?.samples, 30_000, 'a stats sample');
   return { caller, cases };
-}
-
-/**
- * A bare Node server: a fixed 45-byte JSON body at `/`, and at `/bytes/<n>` a body of n bytes,
- * so an answer can also be set against a bare response of the same size on the wire.
- */
-function bareServer(): Server {
-  const bodies = new Map<string, string>();
-  return createServer((req, res) => {
-    const url = req.url ?? '/';
-    let body = bodies.get(url);
-    if (body === undefined) bodies.set(url, (body = url.startsWith('/bytes/') ? 'x'.repeat(Number(url.slice(7))) : BARE_BODY));
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-    res.end(body);
-  });
 }
 
 /** The bytes of an answer on the wire (status line, headers, body), as the caller gets it. */
@@ -87,67 +79,82 @@ async function wireBytes(caller: Docker.Container, url: string): Promise<number>
   return Buffer.byteLength((await httpFrom(caller, url)).raw);
 }
 
-async function measure(pid: number, n: number, c: Case): Promise<Row> {
+/** wrk's figures and the serving process's CPU time per request over the measured run. */
+async function measure(pid: number, server: number, n: number, c: Case): Promise<Row> {
   await wrk(pid, c.url, WARMUP);
+  const before = cpuUs(server);
   const r = await wrk(pid, c.url, LOAD);
-  return { containers: n, name: c.name, r, load: loadavg() };
+  return { containers: n, name: c.name, r, cpuUs: (cpuUs(server) - before) / r.requests, load: loadavg() };
 }
 
 function fmt(row: Row): string {
   const x = (v?: number) => (v === undefined ? '' : v.toFixed(2));
-  return `| ${row.containers} | ${row.name} | ${row.bytes ?? ''} | ${Math.round(row.r.rps).toLocaleString('en-US')} | ${x(row.ratio)} | ${x(row.sizedRatio)} | ${row.r.p50.toFixed(2)} | ${row.r.p99.toFixed(2)} | ${row.load} |`;
+  return `| ${row.containers} | ${row.name} | ${row.bytes ?? ''} | ${Math.round(row.r.rps).toLocaleString('en-US')} | ${x(row.ratio)} | ${x(row.sizedRatio)} | ${row.cpuUs.toFixed(1)} | ${x(row.cpuRatio)} | ${row.r.p50.toFixed(2)} | ${row.r.p99.toFixed(2)} | ${row.load} |`;
 }
 
 async function main(): Promise<void> {
   await checkTools();
   await run(fileURLToPath(new URL('../test/images/build.sh', import.meta.url)), ['busybox']);
+  await buildBackend();
+  const net = uniqueName('ecs-bench');
+  const subnet = await wideSubnet();
+  const address = subnet.replace(/\.0\/23$/, '.2');
   // Lifted for the run: the agent's limiter (40/s, burst 60 per source IP and path) would answer
   // 429 to one caller at load.
-  const tb = await startTestBackend({ ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' }, { subnet: await wideSubnet() });
-  const bare = bareServer();
-  await new Promise<void>((r) => bare.listen(BARE_PORT, tb.address, r));
+  const backend = await startBackend(
+    { ECS_ENDPOINTS_NETWORK: net, ECS_ENDPOINTS_SUBNET: subnet, ECS_ENDPOINTS_DEFAULT_SOURCE: 'fake', ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' },
+    NODE_ARGS,
+  );
+  const bare = await startBare(address, BARE_PORT);
   const containers: Docker.Container[] = [];
   const fleet: Docker.Container[] = [];
   const rows: Row[] = [];
+  const rss: string[] = [];
   try {
-    const { caller, cases } = await startCaller(tb, containers);
+    const { caller, cases } = await startCaller(net, address, containers);
     const pid = await pidOf(caller);
-    const bareCase: Case = { name: 'bare Node server', url: `http://${tb.address}:${BARE_PORT}/` };
+    const bareUrl = `http://${address}:${BARE_PORT}/`;
+    const barePid = bare.proc.pid!;
+    const backendPid = backend.proc.pid!;
     for (const n of SIZES) {
-      await growFleet(tb.network, fleet, n - containers.length, uniqueName('bench-fleet'));
-      await eventually(() => tb.backend.model.byContainerId.size >= n, 120_000, `${n} containers in the model`);
+      await growFleet(net, fleet, n - containers.length, uniqueName('bench-fleet'));
+      await eventually(async () => (await backend.api<unknown[]>('/api/containers')).length >= n, 120_000, `${n} containers in the backend's list`);
       await settle(60_000);
       console.error(`${n} containers; load average ${loadavg()}`);
-      const before = await measure(pid, n, { ...bareCase, name: 'bare Node server, before' });
-      const bareHead = await wireBytes(caller, `${bareCase.url}bytes/0`);
+      const before = await measure(pid, barePid, n, { name: 'bare Node server, before', url: bareUrl });
+      const bareHead = await wireBytes(caller, `${bareUrl}bytes/0`);
       const measured: Row[] = [];
       for (const c of cases.filter((x) => !ONLY || x.name.includes(ONLY))) {
         const bytes = await wireBytes(caller, c.url);
-        const row = { ...(await measure(pid, n, c)), bytes };
-        const sized = await measure(pid, n, { name: 'bare', url: `${bareCase.url}bytes/${Math.max(0, bytes - bareHead)}` });
+        const row = { ...(await measure(pid, backendPid, n, c)), bytes };
+        const sized = await measure(pid, barePid, n, { name: 'bare', url: `${bareUrl}bytes/${Math.max(0, bytes - bareHead)}` });
         row.sizedRatio = row.r.rps / sized.r.rps;
+        row.cpuRatio = row.cpuUs / sized.cpuUs;
         measured.push(row);
         console.error(fmt(row));
       }
-      const after = await measure(pid, n, { ...bareCase, name: 'bare Node server, after' });
+      const after = await measure(pid, barePid, n, { name: 'bare Node server, after', url: bareUrl });
       const bareRps = (before.r.rps + after.r.rps) / 2;
       for (const m of measured) m.ratio = m.r.rps / bareRps;
-      before.bytes = after.bytes = await wireBytes(caller, bareCase.url);
+      before.bytes = after.bytes = await wireBytes(caller, bareUrl);
       rows.push(before, ...measured, after);
+      rss.push(`${n} containers: backend RSS ${rssMiB(backendPid).toFixed(0)} MiB after the load`);
       for (const row of [before, after]) console.error(fmt(row));
     }
   } finally {
-    bare.close();
+    await bare.stop();
+    await backend.stop();
     await removeAll([...containers, ...fleet]);
-    await tb.cleanup();
+    await docker.getNetwork(net).remove().catch(() => undefined);
   }
   const cpu = (await run('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"])).stdout.trim();
   const wrkVersion = (await run('sh', ['-c', 'wrk -v 2>&1 | head -1'])).stdout.trim();
   console.log(`\nNode ${process.version}, ${cpu}, ${(await run('nproc')).stdout.trim()} CPUs; ${wrkVersion}`);
-  console.log(`wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s (after a 2 s warm-up) in the caller's network namespace. × bare: requests/s ÷ the mean of the bare server (45-byte body) before and after; × same size: ÷ the bare server answering as many bytes, measured right after.\n`);
-  console.log('| containers | endpoint | bytes on the wire | requests/s | × bare | × bare same size | p50 ms | p99 ms | load avg after |');
-  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---|');
+  console.log(`wrk -t${LOAD.threads} -c${LOAD.connections} -d${LOAD.seconds}s (after a 2 s warm-up) in the caller's network namespace; the backend bundle${NODE_ARGS.length ? ` (node ${NODE_ARGS.join(' ')})` : ''} and the bare server each a process of its own. × bare: requests/s ÷ the mean of the bare server (45-byte body) before and after; × same size: ÷ the bare server answering as many bytes, measured right after; CPU µs: the serving process's user + system time per request; × CPU: ÷ the same-size bare server's.\n`);
+  console.log('| containers | endpoint | bytes on the wire | requests/s | × bare | × bare same size | CPU µs/request | × bare CPU | p50 ms | p99 ms | load avg after |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) console.log(fmt(r));
+  console.log(`\n${rss.join('; ')}`);
 }
 
 main().catch((err) => {

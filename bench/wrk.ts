@@ -38,10 +38,12 @@ interface Summary {
 }
 
 /** Load `url` from the network namespace of the process `pid`; throws on any error or non-2xx answer. */
-export async function wrk(pid: number, url: string, o: WrkOptions): Promise<WrkResult> {
+/** wrk in the network namespace of process `pid`, or in this one when it is undefined (loopback). */
+export async function wrk(pid: number | undefined, url: string, o: WrkOptions): Promise<WrkResult> {
   const headers = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const argv = ['-t', String(pid), '-n', 'wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, '-s', report, ...headers, url];
-  const { stdout } = await run('nsenter', argv, { timeout: (o.seconds + 30) * 1000 });
+  const argv = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, '-s', report, ...headers, url];
+  const [cmd, args] = pid === undefined ? ['wrk', argv] : ['nsenter', ['-t', String(pid), '-n', 'wrk', ...argv]];
+  const { stdout } = await run(cmd, args, { timeout: (o.seconds + 30) * 1000 });
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (!line) throw new Error(`wrk printed no summary for ${url}:\n${stdout}`);
   const s = JSON.parse(line) as Summary;
