@@ -65,15 +65,22 @@ export class DataPlane {
    * limiter set them already: the outer value comes first, then its own (two header lines).
    */
   private rateLimit(req: DataRequest, headers: Record<string, string | string[]>, limit = this.deps.throttle.limitHeader): Record<string, string | string[]> {
-    const xff = req.headers['x-forwarded-for'];
-    const put = (k: string, v: string) => {
-      const own = headers[k];
-      headers[k] = own === undefined ? v : [v, own as string];
-    };
+    const xff = req.forwardedFor ?? forwardedFor(req.headers['x-forwarded-for']);
+    const addr = req.remoteAddr ?? req.remoteIp + ':' + req.remotePort;
+    if (headers['X-Rate-Limit-Limit'] === undefined) {
+      // Every answer: stores of fixed names, so each answer's headers object has the same shape.
+      headers['X-Rate-Limit-Limit'] = limit;
+      headers['X-Rate-Limit-Duration'] = '1';
+      headers['X-Rate-Limit-Request-Forwarded-For'] = xff;
+      headers['X-Rate-Limit-Request-Remote-Addr'] = addr;
+      return headers;
+    }
+    // A limited route's own values are there: the outer ones go first (two lines per name).
+    const put = (k: string, v: string) => (headers[k] = [v, headers[k] as string]);
     put('X-Rate-Limit-Limit', limit);
     put('X-Rate-Limit-Duration', '1');
-    put('X-Rate-Limit-Request-Forwarded-For', xff === undefined ? '' : Array.isArray(xff) ? xff.join(', ') : xff);
-    put('X-Rate-Limit-Request-Remote-Addr', req.remoteIp + ':' + req.remotePort);
+    put('X-Rate-Limit-Request-Forwarded-For', xff);
+    put('X-Rate-Limit-Request-Remote-Addr', addr);
     return headers;
   }
 
@@ -142,6 +149,10 @@ export class DataPlane {
     }
     return v;
   }
+}
+
+function forwardedFor(v: string | string[] | undefined): string {
+  return v === undefined ? '' : Array.isArray(v) ? v.join(', ') : v;
 }
 
 /** A lookup error's answer; anything else is a fault (the server answers 500). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TaskModel } from '../tasks/types.ts';
-import type { DataPlane, DataResponse } from './data-plane.ts';
+import type { DataPlane, DataRequest, DataResponse } from './data-plane.ts';
 import { introspect } from './introspection.ts';
 import type { RequestLog } from './request-log.ts';
 
@@ -17,14 +17,72 @@ class BodyTooLarge extends Error {
   }
 }
 
+const PEER = Symbol('peer');
+interface Peer { ip: string; port: number; addr: string }
+
+/** The caller's address, worked out once per connection (a keep-alive client sends many requests). */
+function peer(req: IncomingMessage): Peer {
+  const socket = req.socket as Socket & { [PEER]?: Peer };
+  let p = socket[PEER];
+  if (!p) {
+    const a = socket.remoteAddress ?? '';
+    const ip = a.startsWith('::ffff:') ? a.slice(7) : a;
+    const port = socket.remotePort ?? 0;
+    socket[PEER] = p = { ip, port, addr: ip + ':' + port };
+  }
+  return p;
+}
+
 function remoteIp(req: IncomingMessage): string {
-  const a = req.socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
+  return peer(req).ip;
+}
+
+/**
+ * A header's value from the raw list, without building `req.headers` (Node builds that object
+ * on first read, and most requests never need it). Repeated fields are joined as Node joins them.
+ */
+function rawHeader(req: IncomingMessage, lower: string): string | undefined {
+  const raw = req.rawHeaders;
+  let out: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!;
+    if (k.length === lower.length && k.toLowerCase() === lower) out = out === undefined ? raw[i + 1]! : out + ', ' + raw[i + 1]!;
+  }
+  return out;
 }
 
 function declaredTooLarge(req: IncomingMessage): boolean {
   // Node's parser has already refused a malformed or conflicting Content-Length.
-  return Number(req.headers['content-length'] ?? 0) > MAX_BODY;
+  return Number(rawHeader(req, 'content-length') ?? 0) > MAX_BODY;
+}
+
+/** The request as the data plane sees it; `headers` is Node's object, built only if a handler reads it. */
+class Incoming implements DataRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  readonly remoteAddr: string;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly body: string,
+  ) {
+    const p = peer(req);
+    this.method = req.method ?? 'GET';
+    this.url = req.url ?? '/';
+    this.remoteIp = p.ip;
+    this.remotePort = p.port;
+    this.remoteAddr = p.addr;
+  }
+
+  get headers(): DataRequest['headers'] {
+    return this.req.headers;
+  }
+
+  get forwardedFor(): string {
+    return rawHeader(this.req, 'x-forwarded-for') ?? '';
+  }
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -109,7 +167,7 @@ export function dataPlaneServer(plane: DataPlane, log: RequestLog, nameOf: (id: 
   const answer = (req: IncomingMessage, res: ServerResponse, started: number, body: string) => {
     let r: DataResponse | Promise<DataResponse>;
     try {
-      r = plane.handle({ method: req.method ?? 'GET', url: req.url ?? '/', remoteIp: remoteIp(req), remotePort: req.socket.remotePort ?? 0, headers: req.headers, body });
+      r = plane.handle(new Incoming(req, body));
     } catch (err) {
       return fail(req, res, started, err);
     }

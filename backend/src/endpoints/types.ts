@@ -11,7 +11,11 @@ export interface DataRequest {
   url: string;
   remoteIp: string;
   remotePort: number;
+  /** `remoteIp:remotePort`, when the server has it ready (once per connection). */
+  remoteAddr?: string;
   headers: Record<string, string | string[] | undefined>;
+  /** X-Forwarded-For as one string ('' when absent), when the server can read it without `headers`. */
+  forwardedFor?: string;
   body?: string;
 }
 

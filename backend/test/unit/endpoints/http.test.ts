@@ -145,3 +145,20 @@ describe('data plane request bodies', () => {
     await expect.poll(() => log.list()[0]?.status).toBe(408);
   }, 10_000);
 });
+
+describe('what the data plane is handed', () => {
+  it('the caller, X-Forwarded-For as Node joins repeated lines, and the headers object only on demand', async () => {
+    const { port, calls } = await serve();
+    await exchange(port, 'GET /a HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\nx-forwarded-for: 5.6.7.8\r\nAuthorization: tok\r\nConnection: close\r\n\r\n');
+    await exchange(port, 'GET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const [a, b] = calls;
+    expect(a!.forwardedFor).toBe('1.2.3.4, 5.6.7.8');
+    expect(a!.forwardedFor).toBe(a!.headers['x-forwarded-for']);
+    expect(a!.headers.authorization).toBe('tok');
+    expect(a!.remoteIp).toBe('127.0.0.1');
+    expect(a!.remoteAddr).toBe(`127.0.0.1:${a!.remotePort}`);
+    expect(a!.remotePort).toBeGreaterThan(0);
+    expect(b!.forwardedFor).toBe('');
+    expect(b!.url).toBe('/b');
+  });
+});
