@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pinnedServer } from './wrk.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -64,7 +65,8 @@ export async function startBackend(env: Record<string, string>, nodeArgs: string
   const state = mkdtempSync(join(tmpdir(), 'ecs-bench-'));
   const control = `127.0.0.1:${await freePort()}`;
   const spawnedAt = Date.now();
-  const proc = spawn(process.execPath, [...nodeArgs, bundle], {
+  const [cmd, args] = pinnedServer([process.execPath, ...nodeArgs, bundle]);
+  const proc = spawn(cmd, args, {
     env: { ...process.env, ECS_ENDPOINTS_TOPOLOGY: 'host', ECS_ENDPOINTS_STATE_DIR: state, ECS_ENDPOINTS_CONTROL: control, ECS_ENDPOINTS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -110,7 +112,8 @@ createServer((req, res) => {
 `;
 
 export async function startBare(address: string, port: number): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, ['-e', BARE_SOURCE, address, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [cmd, args] = pinnedServer([process.execPath, '-e', BARE_SOURCE, address, String(port)]);
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await waitFor(proc, 'listening', []);
   return {
     proc,

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -9,6 +10,14 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const report = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
+
+/** CPUs for the load generator and for the measured servers, when the machine has two or more. */
+export const PINNED = availableParallelism() >= 2 && process.env.BENCH_PIN !== '0' ? { load: 0, servers: 1 } : undefined;
+
+/** A server's command line, pinned to the servers' CPU when PINNED. */
+export function pinnedServer(argv: string[]): [string, string[]] {
+  return PINNED ? ['taskset', ['-c', String(PINNED.servers), ...argv]] : [argv[0]!, argv.slice(1)];
+}
 
 export interface WrkOptions {
   connections: number;
@@ -42,7 +51,10 @@ interface Summary {
 export async function wrk(pid: number | undefined, url: string, o: WrkOptions): Promise<WrkResult> {
   const headers = Object.entries(o.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
   const argv = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, '-s', report, ...headers, url];
-  const [cmd, args] = pid === undefined ? ['wrk', argv] : ['nsenter', ['-t', String(pid), '-n', 'wrk', ...argv]];
+  // On its own CPU, apart from the servers (see PINNED): otherwise the scheduler sometimes puts
+  // both on one core, and a run's ratios change by a third from one run to the next.
+  const load = PINNED ? ['taskset', '-c', String(PINNED.load), 'wrk', ...argv] : ['wrk', ...argv];
+  const [cmd, args] = pid === undefined ? [load[0]!, load.slice(1)] : ['nsenter', ['-t', String(pid), '-n', ...load]];
   const { stdout } = await run(cmd, args, { timeout: (o.seconds + 30) * 1000 });
   const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (!line) throw new Error(`wrk printed no summary for ${url}:\n${stdout}`);
