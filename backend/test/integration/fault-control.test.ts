@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerView, LiveEvent, TaskFaultsView } from '@ecs-endpoints/contract';
 import { startControlServer, type ControlServer } from '../../src/control/index.ts';
 import { controlClient, openEvents, type ControlClient, type SseReader } from '../../../e2e/support/control-client.ts';
-import { BUSYBOX, docker, exec, httpFrom, removeAll, uniqueName } from '../support/docker.ts';
-import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { httpFrom, removeAll } from '../support/docker.ts';
+import { eventually, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { startChaosTask } from '../support/chaos-task.ts';
 
 let tb: TestBackend;
 let cs: ControlServer;
@@ -22,15 +23,7 @@ let api: ControlClient;
 let events: SseReader;
 const created: Docker.Container[] = [];
 let pause: Docker.Container, app: Docker.Container, plain: Docker.Container, peer: Docker.Container;
-let peerIp = '';
 let taskId = '';
-
-async function create(opts: Docker.ContainerCreateOptions): Promise<Docker.Container> {
-  const c = await docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL', ...opts, Labels: { 'ecs-endpoints-test': 'true', ...(opts.Labels ?? {}) } });
-  created.push(c);
-  await c.start();
-  return c;
-}
 
 const faultUrl = (fault: string, action: string) => `http://${tb.address}/api/${tb.backend.model.byContainerId.get(app.id)!.container.endpointId}/fault/v1/${fault}/${action}`;
 /** $ECS_AGENT_URI/fault/v1/… of the task, called from a container (the app itself, or another on the network). */
@@ -40,7 +33,7 @@ async function agent(from: Docker.Container, fault: string, action: string, body
   return r.body;
 }
 /** A TCP connection from the task to the peer's port 8080: true if it was accepted within 2 s. */
-const connects = async () => (await exec(app, ['nc', '-w', '2', peerIp, '8080'])).code === 0;
+let connects: () => Promise<boolean>;
 /** What the task's namespace holds: its IPv4 and IPv6 rules and its queueing disciplines, read on the host. */
 async function namespace(): Promise<{ v4: string[]; v6: string[]; qdiscs: string }> {
   const pid = String((await pause.inspect()).State.Pid);
@@ -66,16 +59,8 @@ beforeAll(async () => {
   cs = await startControlServer(tb.backend, { control: { kind: 'tcp', host: '127.0.0.1', port: 0 } });
   api = controlClient(cs.url, cs.token!);
   events = await openEvents(cs.url, cs.token);
-  const net = tb.network;
-  const task = uniqueName('chaos');
-  peer = await create({ name: uniqueName('peer'), Cmd: ['httpd', '-f', '-p', '8080'], HostConfig: { NetworkMode: net } });
-  pause = await create({ name: uniqueName('chaos-pause'), Labels: { 'ecs-endpoints.task': task, 'ecs-endpoints.fault-injection': 'true' }, HostConfig: { NetworkMode: net } });
-  app = await create({ name: uniqueName('chaos-app'), Labels: { 'ecs-endpoints.task': task }, HostConfig: { NetworkMode: `container:${pause.id}` } });
-  plain = await create({ name: uniqueName('plain'), HostConfig: { NetworkMode: net } });
-  peerIp = (await peer.inspect()).NetworkSettings.Networks[net]!.IPAddress;
-  for (const c of [peer, pause, app, plain]) await inModel(tb, c.id);
+  ({ pause, app, plain, peer, connects } = await startChaosTask(tb, created));
   taskId = tb.backend.model.byContainerId.get(app.id)!.task.id;
-  await eventually(connects, 10_000, 'the peer to accept connections');
 }, 60_000);
 
 afterAll(async () => {

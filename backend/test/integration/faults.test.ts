@@ -8,20 +8,14 @@
 import { execFileSync } from 'node:child_process';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, docker, exec, httpFrom, removeAll, uniqueName } from '../support/docker.ts';
-import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { exec, httpFrom, removeAll } from '../support/docker.ts';
+import { eventually, startTestBackend, type TestBackend } from '../support/backend.ts';
+import { startChaosTask } from '../support/chaos-task.ts';
 
 let tb: TestBackend;
 const created: Docker.Container[] = [];
 let pause: Docker.Container, app: Docker.Container, plain: Docker.Container, peer: Docker.Container;
 let peerIp = '';
-
-async function create(opts: Docker.ContainerCreateOptions): Promise<Docker.Container> {
-  const c = await docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL', ...opts, Labels: { 'ecs-endpoints-test': 'true', ...(opts.Labels ?? {}) } });
-  created.push(c);
-  await c.start();
-  return c;
-}
 
 const endpointOf = (c: Docker.Container) => tb.backend.model.byContainerId.get(c.id)!.container.endpointId;
 const faultUrl = (c: Docker.Container, fault: string, action: string) => `http://${tb.address}/api/${endpointOf(c)}/fault/v1/${fault}/${action}`;
@@ -42,7 +36,7 @@ const inside2 = async (caller: Docker.Container, url: string, body?: object) => 
   return { status: r.status, body: r.body };
 };
 /** A TCP connection from the task to the peer's port 8080: true if it was accepted within 2 s. */
-const connects = async () => (await exec(app, ['nc', '-w', '2', peerIp, '8080'])).code === 0;
+let connects: () => Promise<boolean>;
 /** The IPv4 rules of the task's namespace, read on the host. */
 const rulesInTask = async () => {
   const pid = (await pause.inspect()).State.Pid;
@@ -51,16 +45,7 @@ const rulesInTask = async () => {
 
 beforeAll(async () => {
   tb = await startTestBackend();
-  const net = tb.network;
-  const task = uniqueName('chaos');
-  peer = await create({ name: uniqueName('peer'), Cmd: ['httpd', '-f', '-p', '8080'], HostConfig: { NetworkMode: net } });
-  pause = await create({ name: uniqueName('chaos-pause'), Labels: { 'ecs-endpoints.task': task, 'ecs-endpoints.fault-injection': 'true' }, HostConfig: { NetworkMode: net } });
-  app = await create({ name: uniqueName('chaos-app'), Labels: { 'ecs-endpoints.task': task }, HostConfig: { NetworkMode: `container:${pause.id}` } });
-  plain = await create({ name: uniqueName('plain'), HostConfig: { NetworkMode: net } });
-  peerIp = (await peer.inspect()).NetworkSettings.Networks[net]!.IPAddress;
-  for (const c of [peer, pause, app, plain]) await inModel(tb, c.id);
-  // The peer listens before anything is measured.
-  await eventually(connects, 10_000, 'the peer to accept connections');
+  ({ pause, app, plain, peer, peerIp, connects } = await startChaosTask(tb, created));
 }, 60_000);
 
 afterAll(async () => {
