@@ -52,6 +52,8 @@ export interface BackendProcess {
   /** When the process was spawned (ms, Date.now()) and when its data plane was serving. */
   spawnedAt: number;
   servingAt: number;
+  /** What it logged so far (stderr). */
+  log(): string;
   api<T>(path: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -91,7 +93,7 @@ export async function startBackend(env: Record<string, string>, nodeArgs: string
     }
     rmSync(state, { recursive: true, force: true });
   };
-  return { proc, spawnedAt, servingAt, api, stop };
+  return { proc, spawnedAt, servingAt, log: () => log.join(''), api, stop };
 }
 
 /**

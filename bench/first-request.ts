@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const tb = await startTestBackend();
   // One try (no -T: this busybox's wget crashes with it); the id-less /v4 answers only a container
   // in ECS mode, and without the network there is no route to the endpoint at all.
-  const args = (name: string) => ['--name', name, '--label', 'ecs-endpoints.enable=true', BUSYBOX, 'sh', '-c', `wget -q -O /dev/null http://${tb.address}/v4 && echo OK || echo FAIL`];
+  const args = (name: string) => ['--name', name, '--label', 'ecs-endpoints.enable=true', BUSYBOX, 'sh', '-c', `wget -q -O /dev/null http://${tb.address}/v4 2>&1 && echo OK || echo FAIL`];
   const ways: Record<string, (name: string) => Promise<unknown>> = {
     'docker run -d': (name) => run('docker', ['run', '-d', ...args(name)]),
     'docker create, then docker start (as Compose v2)': async (name) => {
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     for (const [way, start] of Object.entries(ways)) {
       const names: string[] = [];
       let answered = 0;
+      // How the others failed (wget's message: no route, or the backend's answer), counted.
+      const failures = new Map<string, number>();
       try {
         for (let i = 0; i < RUNS; i++) {
           const name = uniqueName('first-request');
@@ -43,13 +45,16 @@ async function main(): Promise<void> {
         }
         for (const name of names) {
           await run('docker', ['wait', name]);
-          if ((await run('docker', ['logs', name])).stdout.trim() === 'OK') answered++;
+          const out = (await run('docker', ['logs', name])).stdout.trim();
+          if (out === 'OK') answered++;
+          else failures.set(out.replace(/\s+/g, ' '), (failures.get(out.replace(/\s+/g, ' ')) ?? 0) + 1);
         }
       } finally {
         if (names.length) await run('docker', ['rm', '-f', ...names]).catch(() => undefined);
       }
       const load = (await run('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' ');
       console.log(`${way}: first request answered ${answered}/${RUNS} (${((100 * answered) / RUNS).toFixed(0)}%), load average ${load}`);
+      for (const [msg, n] of failures) console.log(`  ${n}× ${msg}`);
     }
   } finally {
     await tb.cleanup();
