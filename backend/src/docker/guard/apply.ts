@@ -42,7 +42,7 @@ async function text(path: string): Promise<string> {
  * The host-side veth of the container interface with this MAC: the container's own sysfs (seen
  * through /proc/<pid>/root) gives the interface's peer index, the host's sysfs the veth with it.
  */
-export async function portOf(pid: number, mac: string, bridge: string, sys = '/sys', proc = '/proc'): Promise<string> {
+export async function portOf(pid: number, mac: string, bridge: string, sys = '/sys', proc = '/proc', bridgePorts = bridgePortsByIndex(bridge, sys)): Promise<string> {
   const inner = `${proc}/${pid}/root/sys/class/net`;
   let peer: string | undefined;
   for (const ifc of await readdir(inner)) {
@@ -52,6 +52,9 @@ export async function portOf(pid: number, mac: string, bridge: string, sys = '/s
     }
   }
   if (!peer) throw new Error(`no interface with MAC ${mac} in the container's network namespace`);
+  const port = (await bridgePorts).get(peer);
+  if (port) return port;
+  // Not one of the bridge's ports: find where it is, to say so.
   for (const ifc of await readdir(`${sys}/class/net`)) {
     if ((await text(`${sys}/class/net/${ifc}/ifindex`).catch(() => '')) !== peer) continue;
     const master = basename(await readlink(`${sys}/class/net/${ifc}/master`).catch(() => ''));
@@ -59,6 +62,16 @@ export async function portOf(pid: number, mac: string, bridge: string, sys = '/s
     return ifc;
   }
   throw new Error(`no host interface with index ${peer}`);
+}
+
+/**
+ * The bridge's ports by interface index, read once for a whole apply: with hundreds of containers
+ * on the machine, scanning every host interface for each container took most of a start (issue 13).
+ */
+export async function bridgePortsByIndex(bridge: string, sys = '/sys'): Promise<Map<string, string>> {
+  const names = await readdir(`${sys}/class/net/${bridge}/brif`).catch(() => [] as string[]);
+  const entries = await Promise.all(names.map(async (n) => [await text(`${sys}/class/net/${n}/ifindex`).catch(() => ''), n] as const));
+  return new Map(entries.filter(([index]) => index !== ''));
 }
 
 /** The names of the bridge family's tables. */
@@ -89,9 +102,10 @@ export async function applyGuard(plan: GuardPlan): Promise<GuardOutcome> {
   const bindings: PortBinding[] = [];
   // A dual-stack container has two addresses on one port: look it up once.
   const ports = new Map<string, Promise<string>>();
+  const byIndex = bridgePortsByIndex(plan.bridge);
   const port = (pid: number, mac: string) => {
     const key = `${pid} ${mac.toLowerCase()}`;
-    if (!ports.has(key)) ports.set(key, portOf(pid, mac, plan.bridge));
+    if (!ports.has(key)) ports.set(key, portOf(pid, mac, plan.bridge, '/sys', '/proc', byIndex));
     return ports.get(key)!;
   };
   await Promise.all(

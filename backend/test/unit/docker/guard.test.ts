@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portOf } from '../../../src/docker/guard/apply.ts';
+import { bridgePortsByIndex, portOf } from '../../../src/docker/guard/apply.ts';
 import { guardScript, removeScript, tableName } from '../../../src/docker/guard/nft.ts';
 
 describe('the anti-spoofing ruleset', () => {
@@ -80,8 +80,18 @@ describe('finding a container\'s bridge port', () => {
     symlinkSync(`../../devices/virtual/net/${master}`, join(sys, 'class', 'net', ifc, 'master'));
   }
 
+  // The bridge lists its ports (sysfs brif), as a real bridge does.
+  mkdirSync(join(sys, 'class', 'net', 'br-0123456789ab', 'brif', 'vethbbb'), { recursive: true });
+
   it('follows the interface with the MAC to the host veth with its peer index', async () => {
     await expect(portOf(42, '02:42:A9:FE:AA:82', 'br-0123456789ab', sys, proc)).resolves.toBe('vethbbb');
+  });
+
+  it('reads the bridge\'s ports once and looks a peer index up there, scanning the host only to say where a port is', async () => {
+    expect(await bridgePortsByIndex('br-0123456789ab', sys)).toEqual(new Map([['9', 'vethbbb']]));
+    expect(await bridgePortsByIndex('br-gone', sys)).toEqual(new Map());
+    // The given index is what answers (the host scan would have said vethbbb).
+    await expect(portOf(42, '02:42:a9:fe:aa:82', 'br-0123456789ab', sys, proc, Promise.resolve(new Map([['9', 'vethFROMINDEX']])))).resolves.toBe('vethFROMINDEX');
   });
 
   it('refuses a port on another bridge, an unknown MAC, a gone process', async () => {
