@@ -7,7 +7,10 @@ const REDACTED_LIMIT = 1024;
 
 /**
  * The last N data-plane requests, for the UI. Paths are redacted (credentials ids), each as one URL.
- * A ring: adding costs the same however full it is (it is on every request's path).
+ * A ring: adding costs the same however full it is (it is on every request's path). Its entries
+ * are reused, not replaced: a new object per request lived just long enough to be promoted out of
+ * V8's young generation, so a busy data plane filled the old one with dead entries (issue 13:
+ * memory after a load). What leaves the log (list, the 'entry' event) is a copy.
  */
 export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry] }> {
   private readonly ring: (RequestLogEntry | undefined)[];
@@ -24,12 +27,21 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry] }> {
   }
 
   add(e: Omit<RequestLogEntry, 'id' | 'path'> & { path: string }): void {
-    const entry: RequestLogEntry = {
-      time: e.time, method: e.method, path: this.redactPath(e.path), status: e.status, latencyMs: e.latencyMs, kind: e.kind,
-      callerIp: e.callerIp, containerId: e.containerId, containerName: e.containerName, sourceId: e.sourceId,
-      error: e.error ? redact(e.error) : undefined, id: this.nextId++,
-    };
-    this.ring[this.head] = entry;
+    let entry = this.ring[this.head];
+    if (!entry) this.ring[this.head] = entry = {} as RequestLogEntry;
+    // Every field, in one order, every time: one object shape.
+    entry.time = e.time;
+    entry.method = e.method;
+    entry.path = this.redactPath(e.path);
+    entry.status = e.status;
+    entry.latencyMs = e.latencyMs;
+    entry.kind = e.kind;
+    entry.callerIp = e.callerIp;
+    entry.containerId = e.containerId;
+    entry.containerName = e.containerName;
+    entry.sourceId = e.sourceId;
+    entry.error = e.error ? redact(e.error) : undefined;
+    entry.id = this.nextId++;
     this.head = (this.head + 1) % this.capacity;
     if (entry.containerId) {
       const last = this.lastByContainer.get(entry.containerId);
@@ -39,7 +51,7 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry] }> {
         last.status = entry.status;
       } else this.lastByContainer.set(entry.containerId, { at: entry.time, path: entry.path, status: entry.status });
     }
-    if (this.listenerCount('entry')) this.emit('entry', entry);
+    if (this.listenerCount('entry')) this.emit('entry', { ...entry });
   }
 
   /** Newest first. */
@@ -48,7 +60,7 @@ export class RequestLog extends EventEmitter<{ entry: [RequestLogEntry] }> {
     for (let i = 1; i <= Math.min(limit, this.capacity); i++) {
       const e = this.ring[(this.head - i + this.capacity) % this.capacity];
       if (!e) break;
-      out.push(e);
+      out.push({ ...e });
     }
     return out;
   }

@@ -115,3 +115,27 @@ describe('log line redaction', () => {
     expect(redact(plain)).toBe(plain);
   });
 });
+
+describe('the ring', () => {
+  const entry = (n: number) => ({ time: `t${n}`, method: 'GET', path: `/v4/${n}`, status: 200, latencyMs: n, kind: 'metadata' as const, callerIp: '169.254.170.130', containerId: n % 2 ? 'c1' : undefined });
+
+  it('keeps the newest N, newest first, with increasing ids, after wrapping around', () => {
+    const l = new RequestLog(3);
+    for (let n = 1; n <= 7; n++) l.add(entry(n));
+    expect(l.list().map((e) => [e.id, e.path, e.containerId])).toEqual([[7, '/v4/7', 'c1'], [6, '/v4/6', undefined], [5, '/v4/5', 'c1']]);
+    expect(l.list(2).map((e) => e.id)).toEqual([7, 6]);
+    expect(l.lastByContainer.get('c1')).toEqual({ at: 't7', path: '/v4/7', status: 200 });
+  });
+
+  it('hands out copies: what was listed or emitted does not change when the slot is reused', () => {
+    const l = new RequestLog(2);
+    const emitted: unknown[] = [];
+    l.on('entry', (e) => emitted.push(e));
+    l.add(entry(1));
+    const listed = l.list()[0]!;
+    for (let n = 2; n <= 5; n++) l.add(entry(n));
+    expect(listed).toMatchObject({ id: 1, path: '/v4/1', time: 't1' });
+    expect(emitted[0]).toMatchObject({ id: 1, path: '/v4/1' });
+    expect(emitted.map((e) => (e as { id: number }).id)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
