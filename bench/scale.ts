@@ -43,6 +43,9 @@ async function main(): Promise<void> {
         await wrk(pid, url, { connections: 10, threads: 1, seconds: 2 }).catch(() => undefined);
         const load = await wrk(pid, url, { connections: 10, threads: 1, seconds: 10 });
         const rss = rssMiB(backend.proc.pid!);
+        // And once V8's memory reducer has had its chance (it shrinks the heap when allocation stops).
+        await new Promise((r) => setTimeout(r, 30_000));
+        const rssLater = rssMiB(backend.proc.pid!);
         // Where the start went: the log's timestamps of each step, from the spawn.
         const steps = [...backend.log().matchAll(/^(\S+Z) \w+ +(starting|docker: connected|network: \w+|address guard: \w+|data plane listening)/gm)]
           .map((m) => `${m[2]} +${Date.parse(m[1]!) - backend.spawnedAt} ms`);
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
         // A preload that prints process.memoryUsage() (e.g. SCALE_NODE_ARGS='--import ./mem.mjs') shows its last line.
         const mem = backend.log().match(/^MEM .*$/gm);
         if (mem) console.log(`  ${mem.at(-1)}`);
-        console.log(`node ${args.join(' ') || '(defaults)'}: ${TOTAL} containers (${IN_ECS_MODE} in ECS mode): start to serving ${serving} ms; RSS ${idleRss.toFixed(0)} MiB serving; after 10 s of v4 task metadata (${Math.round(load.rps)}/s, p99 ${load.p99.toFixed(2)} ms) RSS ${rss.toFixed(0)} MiB; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+        console.log(`node ${args.join(' ') || '(defaults)'}: ${TOTAL} containers (${IN_ECS_MODE} in ECS mode): start to serving ${serving} ms; RSS ${idleRss.toFixed(0)} MiB serving; after 10 s of v4 task metadata (${Math.round(load.rps)}/s, p99 ${load.p99.toFixed(2)} ms) RSS ${rss.toFixed(0)} MiB, ${rssLater.toFixed(0)} MiB 30 s later; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
       } finally {
         await backend.stop();
       }
