@@ -44,10 +44,18 @@ interface Wanted {
   from?: string;
 }
 
+/** A container with an endpoint on the network, and the names it and its namespace members want. */
+interface Holder {
+  r: ContainerRecord;
+  wanted: Wanted[];
+}
+
 /** Per container on the network: the names it gets, and the ones another holds. */
 interface Plan {
   granted: Map<string, Set<string>>;
   refused: Map<string, Map<string, string>>;
+  /** The containers on the network, by id. */
+  onNetwork: Map<string, ContainerRecord>;
 }
 
 /**
@@ -62,6 +70,8 @@ export class DiscoveryNames {
   private failed = new Map<string, { signature: string; attempts: number }>();
   /** One change per container at a time; a later one runs after it, on what Docker then says. */
   private inFlight = new Map<string, Promise<void>>();
+  /** The plan worked out in this turn (see thisTurn). */
+  private turn?: { plan: Plan; holders: Holder[] };
 
   constructor(private readonly d: DiscoveryDeps) {}
 
@@ -82,7 +92,7 @@ export class DiscoveryNames {
   }
 
   /** Containers holding an endpoint on the network, each with what it and its namespace members want. */
-  private holders(): { r: ContainerRecord; wanted: Wanted[] }[] {
+  private holders(): Holder[] {
     const recs = [...this.d.records()];
     const model = this.d.model();
     const members = new Map<string, ContainerRecord[]>();
@@ -101,15 +111,28 @@ export class DiscoveryNames {
       });
   }
 
-  private plan(): Plan {
-    const holders = this.holders();
+  /**
+   * The plan for this turn, for views: the containers list asks for every container's view at
+   * once, and working the plan out for each was quadratic in the containers on the network.
+   * Forgotten at the end of the turn; changes always work out a fresh one.
+   */
+  private thisTurn(): { plan: Plan; holders: Holder[] } {
+    if (!this.turn) {
+      const holders = this.holders();
+      this.turn = { plan: this.plan(holders), holders };
+      queueMicrotask(() => (this.turn = undefined));
+    }
+    return this.turn;
+  }
+
+  private plan(holders = this.holders()): Plan {
     const held = new Map<string, ContainerRecord>();
     // What Docker resolves already: names and aliases; wanted names only once granted below.
     for (const { r } of holders) {
       held.set(r.name, r);
       for (const a of this.onNetwork(r)?.aliases ?? []) if (!held.has(a) || this.applied.get(r.id)?.has(a)) held.set(a, r);
     }
-    const plan: Plan = { granted: new Map(), refused: new Map() };
+    const plan: Plan = { granted: new Map(), refused: new Map(), onNetwork: new Map(holders.map(({ r }) => [r.id, r])) };
     for (const { r, wanted } of holders) {
       const granted = new Set<string>();
       const refused = new Map<string, string>();
@@ -134,11 +157,12 @@ export class DiscoveryNames {
     const model = this.d.model();
     const e = model.byContainerId.get(r.id);
     const ownerId = e?.container.via === 'namespace' ? e.container.namespaceOwnerId : r.id;
-    const owner = [...this.d.records()].find((x) => x.id === ownerId);
+    const { plan, holders } = this.thisTurn();
+    const owner = plan.onNetwork.get(ownerId);
     const aliases = new Set(owner ? (this.onNetwork(owner)?.aliases ?? []) : []);
-    const refused = this.plan().refused.get(ownerId);
+    const refused = plan.refused.get(ownerId);
     const mine = this.wanted(r);
-    const list = ownerId === r.id ? this.holders().find((h) => h.r.id === r.id)?.wanted ?? mine : mine;
+    const list = ownerId === r.id ? holders.find((h) => h.r.id === r.id)?.wanted ?? mine : mine;
     return list.map(({ name, origin }) => {
       // A member's own names: shown as its own, refused or not on its namespace owner.
       const heldBy = refused?.get(name);
@@ -172,18 +196,22 @@ export class DiscoveryNames {
 
   /** Bring every container's aliases in line with its names (after Docker events and changes). */
   reconcile(): void {
+    // One plan for all: it is the same for every container until a change is made, and working it
+    // out per container made each model change quadratic in the containers on the network.
+    const plan = this.plan();
     // Running ones only: compose connects and starts a created container itself, and a reconnect
     // racing its start could leave it off the network.
-    for (const { r } of this.holders()) if (r.state === 'running') this.apply(r.id, []).catch(() => undefined);
+    for (const r of plan.onNetwork.values()) if (r.state === 'running') this.apply(r.id, [], plan).catch(() => undefined);
   }
 
-  private apply(id: string, alsoRemove: string[]): Promise<void> {
+  private apply(id: string, alsoRemove: string[], plan?: Plan): Promise<void> {
     const e = this.d.model().byContainerId.get(id);
     const ownerId = e?.container.via === 'namespace' ? e.container.namespaceOwnerId : id;
     const before = this.inFlight.get(ownerId);
     // A reconcile while a change is in flight has nothing to add; an explicit change waits its turn.
     if (before && !alsoRemove.length) return before;
-    const next = (before ?? Promise.resolve()).catch(() => undefined).then(() => this.applyNow(ownerId, alsoRemove));
+    // Behind a change in flight, the plan is worked out again once it is done.
+    const next = (before ?? Promise.resolve()).catch(() => undefined).then(() => this.applyNow(ownerId, alsoRemove, before ? undefined : plan));
     this.inFlight.set(ownerId, next);
     const clear = () => {
       if (this.inFlight.get(ownerId) === next) this.inFlight.delete(ownerId);
@@ -192,12 +220,13 @@ export class DiscoveryNames {
     return next;
   }
 
-  private async applyNow(ownerId: string, alsoRemove: string[]): Promise<void> {
-    const owner = [...this.d.records()].find((x) => x.id === ownerId);
+  private async applyNow(ownerId: string, alsoRemove: string[], given?: Plan): Promise<void> {
+    const plan = given ?? this.plan();
+    const owner = plan.onNetwork.get(ownerId);
     if (!owner) return;
     const net = this.onNetwork(owner);
     if (!net) return;
-    const granted = this.plan().granted.get(owner.id) ?? new Set<string>();
+    const granted = plan.granted.get(owner.id) ?? new Set<string>();
     const current = new Set(net.aliases ?? []);
     const previously = new Set([...(this.applied.get(owner.id) ?? []), ...alsoRemove]);
     const add = [...granted].filter((n) => !current.has(n));

@@ -16,6 +16,7 @@ function rec(name: string, o: { labels?: Record<string, string>; aliases?: strin
 
 function setup(records: ContainerRecord[], own: Record<string, string[]> = {}, members: [member: string, owner: string][] = []) {
   const calls: { id: string; add: string[]; remove: string[] }[] = [];
+  const asked = { presets: 0 };
   const model = { byContainerId: new Map(members.map(([m, o]) => [m, { container: { via: 'namespace', namespaceOwnerId: o } }])) } as unknown as TaskModel;
   const d = new DiscoveryNames({
     network: NET,
@@ -26,7 +27,7 @@ function setup(records: ContainerRecord[], own: Record<string, string[]> = {}, m
       own[name] = names;
     },
     reservedBy: (name) => Object.entries(own).find(([, v]) => v.includes(name))?.[0],
-    preset: () => [],
+    preset: () => (asked.presets++, []),
     setAliases: async (id, add, remove) => {
       calls.push({ id, add, remove });
       const r = records.find((x) => x.id === id)!;
@@ -35,7 +36,7 @@ function setup(records: ContainerRecord[], own: Record<string, string[]> = {}, m
     },
     refresh: async () => undefined,
   });
-  return { d, calls, own };
+  return { d, calls, own, asked };
 }
 
 const label = (names: string) => ({ 'ecs-endpoints.discovery-names': names });
@@ -93,5 +94,24 @@ describe('discovery names', () => {
     await d.setOwn(app, ['app.local']);
     expect(calls.at(-1)).toEqual({ id: pause.id, add: [], remove: ['api.local'] });
     expect(pause.networks[0]!.aliases).toEqual(['app.local']);
+  });
+});
+
+describe('discovery names with many containers', () => {
+  it('works the plan out once for a model change and once for a listing, not once per container', async () => {
+    const records = Array.from({ length: 100 }, (_, i) => rec(`many-${i}`, { labels: label(`svc${i}.local`) }));
+    const { d, calls, asked } = setup(records);
+    d.reconcile();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveLength(100);
+    // Each container's wanted names are asked for a bounded number of times, not 100 times over.
+    asked.presets = 0;
+    d.reconcile();
+    await new Promise((r) => setImmediate(r));
+    expect(asked.presets).toBeLessThanOrEqual(2 * records.length);
+    asked.presets = 0;
+    const views = records.map((r) => d.view(r));
+    expect(views[42]).toEqual([{ name: 'svc42.local', origin: 'label', active: true }]);
+    expect(asked.presets).toBeLessThanOrEqual(3 * records.length);
   });
 });
