@@ -4,15 +4,28 @@ import type { ContainerRecord, Task } from './types.ts';
 export const PULL_STARTED_LABEL = 'ecs-endpoints.pull-started-at';
 export const PULL_STOPPED_LABEL = 'ecs-endpoints.pull-stopped-at';
 
+const keys = new Map<string, string>();
+
 /**
  * A Go RFC3339Nano UTC time that sorts as text: Go trims the fraction's trailing zeros, so
  * "…:11Z" < "…:11.5Z" and "…:11.6Z" < "…:11.639Z" only once every fraction has nine digits.
  */
 export function timeKey(t: string): string {
-  return t.replace(/(?:\.(\d{1,9}))?Z$/, (_, f: string | undefined) => `.${(f ?? '').padEnd(9, '0')}Z`);
+  let k = keys.get(t);
+  if (k === undefined) {
+    // Remembered: every model rebuild sorts the same creation times again.
+    if (keys.size >= 4096) keys.clear();
+    k = t.replace(/(?:\.(\d{1,9}))?Z$/, (_, f: string | undefined) => `.${(f ?? '').padEnd(9, '0')}Z`);
+    keys.set(t, k);
+  }
+  return k;
 }
 
-export const compareTimes = (a: string, b: string): number => (timeKey(a) < timeKey(b) ? -1 : timeKey(a) > timeKey(b) ? 1 : 0);
+export const compareTimes = (a: string, b: string): number => {
+  const ka = timeKey(a);
+  const kb = timeKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
 
 /**
  * The agent sets PullStartedAt when the task's first image pull starts and PullStoppedAt when each
