@@ -20,12 +20,12 @@ import { RequestLog } from '../backend/src/endpoints/request-log.ts';
 import { Throttle } from '../backend/src/endpoints/throttle.ts';
 import type { DataResponse } from '../backend/src/endpoints/types.ts';
 import { plane, rec } from '../backend/test/unit/endpoints/plane-fixture.ts';
+import { cpuUs } from './backend-process.ts';
 import { wrk } from './wrk.ts';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.LAYERS_SECONDS ?? 5);
 const ROUNDS = Number(process.env.LAYERS_ROUNDS ?? 3);
-const TICK_US = 1e6 / 100; // USER_HZ
 
 type Layer = 'bare' | 'http' | 'plane';
 const LAYERS: Layer[] = ['bare', 'http', 'plane'];
@@ -54,11 +54,6 @@ function serve(layer: Layer): Server {
   return dataPlaneServer(p.dp, log, () => undefined);
 }
 
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
 async function child(layer: Layer): Promise<{ proc: ChildProcess; port: number }> {
   const proc = fork(process.argv[1]!, ['--serve', layer], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -73,10 +68,9 @@ async function measure(layer: Layer): Promise<{ rps: number; cpuUs: number }> {
   try {
     const url = `http://127.0.0.1:${port}/v4/${plane({ records: [CALLER] }).endpoint(CALLER)}`;
     await wrk(undefined, url, { connections: 10, threads: 1, seconds: 2 });
-    const before = cpuTicks(proc.pid!);
+    const before = cpuUs(proc.pid!);
     const r = await wrk(undefined, url, { connections: 10, threads: 1, seconds: SECONDS });
-    const ticks = cpuTicks(proc.pid!) - before;
-    return { rps: r.rps, cpuUs: (ticks * TICK_US) / (r.rps * SECONDS) };
+    return { rps: r.rps, cpuUs: (cpuUs(proc.pid!) - before) / r.requests };
   } finally {
     proc.kill();
   }
