@@ -5,6 +5,10 @@ import type { GuardPlan, GuardTarget } from './guard/apply.ts';
 import { tableName } from './guard/nft.ts';
 import type { GuardRunner } from './guard/runner.ts';
 
+/** How often, and how soon, an address Docker reports but whose interface is not there yet is looked at again. */
+const UNBOUND_RETRIES = 3;
+const UNBOUND_RETRY_MS = 250;
+
 export type GuardStatus =
   | { state: 'starting' }
   | { state: 'enforced'; where: string }
@@ -45,6 +49,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   private stopped = false;
   private failedAt = 0;
   private unresolved = new Set<string>();
+  private unboundTries = 0;
   private pruned = false;
   private appliedKey?: string;
   readonly table: string;
@@ -153,15 +158,7 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
       this.applied = next;
       // An address that could not be bound is tried again on the next change.
       this.appliedKey = outcome.unresolved.length ? undefined : key;
-      // Said once per address and reason: a container that changed its own MAC stays unbound.
-      const said = new Set(outcome.unresolved.map((u) => `${u.ip} ${u.reason}`));
-      for (const u of outcome.unresolved) {
-        if (this.unresolved.has(`${u.ip} ${u.reason}`)) continue;
-        // A process that is gone (the container is stopping) is no news; anything else is.
-        if (u.reason.includes('ENOENT')) log.debug('address guard: not bound, its process is gone', u);
-        else log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
-      }
-      this.unresolved = said;
+      this.report(outcome.unresolved);
       if (this.status.state !== 'enforced') {
         this.status = { state: 'enforced', where: this.runner.where };
         log.info('address guard: enforced', { table: plan.table, bound: next.size, by: this.runner.where });
@@ -184,5 +181,29 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.request(), 2000);
     }
+  }
+
+  /**
+   * A container joined while it starts gets its interface a moment after Docker reports it: look
+   * again shortly, and speak only of what is still unbound then (once per address and reason: a
+   * container that changed its own MAC stays unbound).
+   */
+  private report(unresolved: { ip: string; reason: string }[]): void {
+    // A process that is gone (the container is stopping) is no news; anything else is.
+    const news = unresolved.filter((u) => !u.reason.includes('ENOENT'));
+    if (news.length && this.unboundTries < UNBOUND_RETRIES) {
+      this.unboundTries++;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.request(), UNBOUND_RETRY_MS);
+      return;
+    }
+    this.unboundTries = 0;
+    const said = new Set(unresolved.map((u) => `${u.ip} ${u.reason}`));
+    for (const u of unresolved) {
+      if (this.unresolved.has(`${u.ip} ${u.reason}`)) continue;
+      if (u.reason.includes('ENOENT')) log.debug('address guard: not bound, its process is gone', u);
+      else log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
+    }
+    this.unresolved = said;
   }
 }
