@@ -430,6 +430,7 @@ function lifecycle(config: Config, s: State, d: Dock, live: LiveModel, plane: Da
       s.ssoSignIn.stop();
       d.index.stop();
       d.stats.stop();
+      d.network.close();
       await closeAll(servers);
       servers = [];
       b.listening = false;

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { hostname } from 'node:os';
 import { log } from '../log.ts';
+import { PrimedDockerRequests } from './primed.ts';
 import { ipv6Mismatch, ipv6Of, isV6Config, overlaps6, type Ipv6Side } from './network-ipv6.ts';
 
 export const OWNER_LABEL = 'ecs-endpoints.managed';
@@ -54,13 +55,35 @@ export class ManagedNetwork {
   ipv6?: Ipv6Side;
   /** An adopted network whose IPv6 side is not the configured one: kept, and reported. */
   ipv6Problem?: { message: string; remedy: string };
+  /** For attach on create, which races `docker run -d`'s start (see PrimedDockerRequests). */
+  private readonly primed: PrimedDockerRequests;
 
   constructor(
     private readonly docker: () => Docker,
     readonly settings: NetworkSettings,
-  ) {}
+  ) {
+    this.primed = new PrimedDockerRequests(() => {
+      try {
+        return this.docker();
+      } catch {
+        return undefined; // Not connected yet: the next attach opens its own connection.
+      }
+    });
+  }
 
+  /** Create or adopt the network; then keep a connection to dockerd ready for the next attach. */
   async ensure(): Promise<{ id: string; created: boolean }> {
+    const result = await this.createOrAdopt();
+    this.primed.prime();
+    return result;
+  }
+
+  /** Release the connection kept for attaches (at shutdown). */
+  close(): void {
+    this.primed.close();
+  }
+
+  private async createOrAdopt(): Promise<{ id: string; created: boolean }> {
     const s = this.settings;
     const d = this.docker();
     const existing = (await d.listNetworks({ filters: JSON.stringify({ name: [s.name] }) })).find((n) => n.Name === s.name);
@@ -226,10 +249,18 @@ export class ManagedNetwork {
    * the caller may ignore; being connected already is not one.
    */
   async connectNew(containerId: string, aliases: string[] = []): Promise<void> {
+    const body = { Container: containerId, ...(aliases.length ? { EndpointConfig: { Aliases: aliases } } : {}) };
+    const already = (message: string) => /already exists|already attached/i.test(message);
+    // Racing `docker run -d`'s start: a connection opened in advance, when dockerd is reachable so.
+    if (this.primed.available()) {
+      const answer = await this.primed.post(`/networks/${encodeURIComponent(this.settings.name)}/connect`, body);
+      if (answer.status < 300 || already(answer.message)) return;
+      throw new NetworkError(`Docker refused to connect the container to "${this.settings.name}": ${answer.message || `HTTP ${answer.status}`}`, 'See the message; the container is attached again when it starts.', 'docker');
+    }
     try {
-      await this.docker().getNetwork(this.settings.name).connect({ Container: containerId, ...(aliases.length ? { EndpointConfig: { Aliases: aliases } } : {}) });
+      await this.docker().getNetwork(this.settings.name).connect(body);
     } catch (err) {
-      if (/already exists|already attached/i.test(dockerMessage(err))) return;
+      if (already(dockerMessage(err))) return;
       throw err;
     }
   }

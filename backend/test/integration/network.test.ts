@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OWNER_LABEL } from '../../src/docker/network.ts';
 import { detectTopology } from '../../src/docker/client.ts';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
-import { docker, httpFrom, pickSubnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
+import { BUSYBOX, docker, httpFrom, pickSubnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
 
 const containers: Docker.Container[] = [];
 const networks: string[] = [];
@@ -97,6 +97,36 @@ describe('the managed network', () => {
     await eventually(() => tb.backend.index.get(hostNet.id), 5000, 'host container indexed');
     expect(tb.backend.model.byContainerId.has(plain.id)).toBe(false);
     expect(tb.backend.model.byContainerId.has(hostNet.id)).toBe(false);
+  });
+
+  it('attaches a labelled container when it is created, so its first instruction finds the network', async () => {
+    const tb = await startTestBackend();
+    backends.push(tb);
+    const c = await docker.createContainer({
+      name: uniqueName('on-create'),
+      Image: BUSYBOX,
+      // Its only interface besides lo and eth0 is the managed network's, there from the first instruction.
+      Cmd: ['sh', '-c', 'ls /sys/class/net; sleep 3600'],
+      StopSignal: 'SIGKILL',
+      Labels: { 'ecs-endpoints-test': 'true', 'ecs-endpoints.enable': 'true' },
+    });
+    containers.push(c);
+    const joined = await eventually(async () => {
+      const info = await c.inspect();
+      return info.NetworkSettings.Networks[tb.network] ? info : undefined;
+    }, 10_000, 'joined while still created');
+    expect(joined.State.Status).toBe('created');
+    await c.start();
+    const out = await eventually(async () => {
+      const text = (await c.logs({ stdout: true })).toString('utf8');
+      return /eth1/.test(text) ? text : undefined;
+    }, 10_000, 'its interfaces listed');
+    expect(out).toMatch(/eth0/);
+    expect(await inModel(tb, c.id)).toBeTruthy();
+    // A second create goes through the connection opened after the first (see PrimedDockerRequests).
+    const d = await docker.createContainer({ name: uniqueName('on-create'), Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL', Labels: { 'ecs-endpoints-test': 'true', 'ecs-endpoints.enable': 'true' } });
+    containers.push(d);
+    await eventually(async () => (await d.inspect()).NetworkSettings.Networks[tb.network], 10_000, 'the second joined too');
   });
 
   it('auto topology: a process is "host" unless the engine knows it as one of its running containers', async () => {
