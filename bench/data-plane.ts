@@ -12,16 +12,16 @@
  *   BENCH_ONLY='container metadata' BENCH_NODE_ARGS=--cpu-prof npm run bench
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { eventually } from '../backend/test/support/backend.ts';
-import { docker, httpFrom, removeAll, runContainer, uniqueName } from '../backend/test/support/docker.ts';
+import { docker, removeAll, uniqueName } from '../backend/test/support/docker.ts';
 import { pidOf } from '../backend/test/support/netns.ts';
 import { buildBackend, cpuUs, rssMiB, startBackend, startBare } from './backend-process.ts';
 import { growFleet, settle, wideSubnet } from './fleet.ts';
+import { startCaller, wireBytes, type Case } from './caller.ts';
 import { checkTools, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
 
 const run = promisify(execFile);
@@ -38,46 +38,9 @@ const ONLY = process.env.BENCH_ONLY;
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const BARE_PORT = 18099;
 
-interface Case { name: string; url: string }
 interface Row { containers: number; name: string; r: WrkResult; cpuUs: number; bytes?: number; ratio?: number; sizedRatio?: number; cpuRatio?: number; load: string }
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-/** The caller: in a 3-container compose task, bound by the address guard, with fake credentials cached. */
-async function startCaller(net: string, address: string, containers: Docker.Container[]): Promise<{ caller: Docker.Container; cases: Case[] }> {
-  const project = uniqueName('bench');
-  const credsId = uniqueName('bench-creds');
-  // A declared endpoint id, as ECS sets one: the benchmark knows its caller's URL without asking.
-  const endpointId = randomUUID();
-  const labels = (service: string) => ({ 'com.docker.compose.project': project, 'com.docker.compose.service': service });
-  const caller = await runContainer({
-    name: uniqueName('bench-caller'),
-    network: net,
-    labels: labels('caller'),
-    env: { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${credsId}`, ECS_CONTAINER_METADATA_URI_V4: `http://${address}/v4/${endpointId}` },
-  });
-  containers.push(caller);
-  for (const s of ['svc1', 'svc2']) containers.push(await runContainer({ name: uniqueName('bench-task'), network: net, labels: labels(s) }));
-  const base = `http://${address}/v4/${endpointId}`;
-  const cases: Case[] = [
-    { name: 'v4 container metadata', url: base },
-    { name: 'v4 task metadata', url: `${base}/task` },
-    { name: '/creds (from cache)', url: `http://${address}/creds` },
-    { name: '/v2/credentials/<id> (from cache)', url: `http://${address}/v2/credentials/${credsId}` },
-    { name: 'v4 container stats (from cache)', url: `${base}/stats` },
-  ];
-  // Each answers 200 before the load: the caller in the model and bound by the address guard,
-  // its task complete, credentials fetched and cached, a stats sample taken.
-  const taskSize = async () => (JSON.parse((await httpFrom(caller, `${base}/task`)).body || '{}') as { Containers?: unknown[] }).Containers?.length;
-  await eventually(async () => (await taskSize()) === 3, 30_000, "the caller's task");
-  for (const c of cases) await eventually(async () => (await httpFrom(caller, c.url)).status === 200, 30_000, `200 from ${c.url}`);
-  return { caller, cases };
-}
-
-/** The bytes of an answer on the wire (status line, headers, body), as the caller gets it. */
-async function wireBytes(caller: Docker.Container, url: string): Promise<number> {
-  return Buffer.byteLength((await httpFrom(caller, url)).raw);
-}
 
 /** wrk's figures and the serving process's CPU time per request over the measured run. */
 async function measure(pid: number, server: number, n: number, c: Case): Promise<Row> {

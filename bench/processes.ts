@@ -1,0 +1,88 @@
+/**
+ * One backend process is not another: the same bundle, started again on the same machine, serves
+ * the same request at clearly different rates (issue 13). This starts the backend K times in turn
+ * (optionally with alternating Node options), and for each process measures the cached v4
+ * container and task metadata and /creds, each followed by the bare Node server answering as many
+ * bytes, from the same caller: requests/s, the ratio, CPU µs per request (ours / bare), and the
+ * backend's RSS after the load.
+ *
+ *   node --import tsx bench/processes.ts                                  # 6 processes, defaults
+ *   PROCESSES=8 PROCESS_NODE_ARGS=';--max-semi-space-size=8' node --import tsx bench/processes.ts
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { eventually } from '../backend/test/support/backend.ts';
+import { docker, httpFrom, removeAll, uniqueName } from '../backend/test/support/docker.ts';
+import { pidOf } from '../backend/test/support/netns.ts';
+import { buildBackend, cpuUs, rssMiB, startBackend, startBare } from './backend-process.ts';
+import { startCaller, wireBytes } from './caller.ts';
+import { wideSubnet } from './fleet.ts';
+import { checkTools, wrk, type WrkOptions } from './wrk.ts';
+
+const run = promisify(execFile);
+const PROCESSES = Number(process.env.PROCESSES ?? 6);
+const ARG_SETS = (process.env.PROCESS_NODE_ARGS ?? '').split(';').map((a) => a.split(' ').filter(Boolean));
+const LOAD: WrkOptions = { connections: 10, threads: 1, seconds: Number(process.env.BENCH_SECONDS ?? 5) };
+const WARMUP: WrkOptions = { ...LOAD, seconds: 2 };
+const BARE_PORT = 18098;
+/** Issue 13's goals: each ≥ 0.7× the bare server answering as many bytes. */
+const GOALS = ['v4 container metadata', 'v4 task metadata', '/creds (from cache)'];
+
+async function measure(pid: number, server: number, url: string): Promise<{ rps: number; cpu: number }> {
+  await wrk(pid, url, WARMUP);
+  const before = cpuUs(server);
+  const r = await wrk(pid, url, LOAD);
+  return { rps: r.rps, cpu: (cpuUs(server) - before) / r.requests };
+}
+
+async function main(): Promise<void> {
+  await checkTools();
+  await run(fileURLToPath(new URL('../test/images/build.sh', import.meta.url)), ['busybox']);
+  await buildBackend();
+  const net = uniqueName('ecs-bench-proc');
+  const subnet = await wideSubnet();
+  const address = subnet.replace(/\.0\/23$/, '.2');
+  const env = { ECS_ENDPOINTS_NETWORK: net, ECS_ENDPOINTS_SUBNET: subnet, ECS_ENDPOINTS_DEFAULT_SOURCE: 'fake', ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' };
+  const containers: Docker.Container[] = [];
+  let caller: Awaited<ReturnType<typeof startCaller>> | undefined;
+  console.log(`| process | node options | ${GOALS.join(' | ')} | RSS after, MiB | load avg |`);
+  console.log(`|---:|---|${GOALS.map(() => '---:|').join('')}---:|---|`);
+  try {
+    for (let i = 0; i < PROCESSES; i++) {
+      const args = ARG_SETS[i % ARG_SETS.length]!;
+      const backend = await startBackend(env, args);
+      // The bare server listens on the endpoint address, which the backend puts on the bridge.
+      const bare = await startBare(address, BARE_PORT);
+      try {
+        // The caller and its task are made once, with the first process; the later ones adopt them.
+        caller ??= await startCaller(net, address, containers);
+        for (const c of caller.cases) await eventually(async () => (await httpFrom(caller!.caller, c.url)).status === 200, 30_000, `200 from ${c.url}`);
+        const pid = await pidOf(caller.caller);
+        const head = await wireBytes(caller.caller, `http://${address}:${BARE_PORT}/bytes/0`);
+        const cells: string[] = [];
+        for (const c of caller.cases.filter((x) => GOALS.includes(x.name))) {
+          const bytes = await wireBytes(caller.caller, c.url);
+          const ours = await measure(pid, backend.proc.pid!, c.url);
+          const same = await measure(pid, bare.proc.pid!, `http://${address}:${BARE_PORT}/bytes/${Math.max(0, bytes - head)}`);
+          cells.push(`${Math.round(ours.rps)} / ${Math.round(same.rps)} = **${(ours.rps / same.rps).toFixed(2)}** (${ours.cpu.toFixed(1)} / ${same.cpu.toFixed(1)} µs)`);
+        }
+        const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+        console.log(`| ${i + 1} | ${args.join(' ') || '(defaults)'} | ${cells.join(' | ')} | ${rssMiB(backend.proc.pid!).toFixed(0)} | ${load} |`);
+      } finally {
+        await bare.stop();
+        await backend.stop();
+      }
+    }
+  } finally {
+    await removeAll(containers);
+    await docker.getNetwork(net).remove().catch(() => undefined);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
