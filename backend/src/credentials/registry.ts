@@ -89,6 +89,11 @@ export class SourceRegistry {
     }
   }
 
+  /** Changes (a new object) with every change to the sources: what was resolved before may be stale. */
+  revision(): object {
+    return this.file.get();
+  }
+
   /** sources.json (or some of its entries) kept aside at start, or a change that could not be saved. */
   get problem(): StateProblem | undefined {
     return this.file.problem;

@@ -10,6 +10,11 @@ import type { CredentialSource, SourceDeps } from './sources/source.ts';
 import { StaticSource } from './sources/static.ts';
 import type { StsSettings } from './sts.ts';
 
+type Resolved = { id: string; record: SourceRecord; source: CredentialSource };
+
+/** Role ARNs from /role-arn/<arn> paths are ids too: the memo is emptied past this many. */
+const MAX_RESOLVED = 256;
+
 export interface SourceFactoryOptions {
   registry: SourceRegistry;
   sts: StsSettings;
@@ -29,6 +34,8 @@ export interface SourceFactoryOptions {
 export class SourceFactory {
   /** Per source id, what its sources keep between fetches (e.g. SDK providers); dropped by `forget`. */
   private readonly memos = new Map<string, Map<string, unknown>>();
+  private readonly resolved = new Map<string, Resolved>();
+  private resolvedAt?: object;
 
   constructor(private readonly opts: SourceFactoryOptions) {}
 
@@ -43,8 +50,26 @@ export class SourceFactory {
     return id;
   }
 
-  /** The source for an id (aliases followed), or CredentialError SourceNotFound. */
-  sourceFor(sourceId: string): { id: string; record: SourceRecord; source: CredentialSource } {
+  /**
+   * The source for an id (aliases followed), or CredentialError SourceNotFound. Resolved once per
+   * id while the sources stay as they are: every credentials request asks (registry lookups and a
+   * new source object each time, for what is nearly always the same answer).
+   */
+  sourceFor(sourceId: string): Resolved {
+    const revision = this.opts.registry.revision();
+    if (revision !== this.resolvedAt || this.resolved.size >= MAX_RESOLVED) {
+      this.resolved.clear();
+      this.resolvedAt = revision;
+    }
+    let r = this.resolved.get(sourceId);
+    if (!r) {
+      r = this.resolve(sourceId);
+      this.resolved.set(sourceId, r);
+    }
+    return r;
+  }
+
+  private resolve(sourceId: string): Resolved {
     const id = this.targetId(sourceId);
     const record = this.opts.registry.record(id);
     if (!record || record.kind === 'alias') {
@@ -63,6 +88,7 @@ export class SourceFactory {
   /** Drop what sources of `id` memoized (the source was edited or deleted). */
   forget(id: string): void {
     this.memos.delete(id);
+    this.resolved.clear();
   }
 
   private make(id: string, record: Exclude<SourceRecord, { kind: 'alias' }>): CredentialSource {

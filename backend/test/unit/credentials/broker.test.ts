@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialError } from '../../../src/credentials/index.ts';
+import { SourceFactory } from '../../../src/credentials/source-factory.ts';
 import { LONG_TERM, awsDir, logLines, onCleanup, setup, stub, until } from './helpers.ts';
 
 const MIN = 60_000;
@@ -247,5 +248,24 @@ describe('invalidate, status and test', () => {
     expect(result.ok).toBe(false);
     expect(lines.length).toBeGreaterThan(0);
     for (const secret of [LONG_TERM.secretAccessKey, creds!.secretAccessKey, creds!.sessionToken!]) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('resolving a source id', () => {
+  it('reuses the resolved source while the sources stay as they are, and resolves again after any change', async () => {
+    const { sts, registry, broker } = await roleSetup();
+    const factory = new SourceFactory({ registry, sts: { region: 'us-east-1', endpoint: sts.url, timeoutMs: 1000 }, awsFiles: { config: '', credentials: '' }, credentials: (id) => broker.get(id) });
+    const keys = registry.create({ type: 'static', name: 'Keys', accessKeyId: LONG_TERM.accessKeyId, secretAccessKey: LONG_TERM.secretAccessKey });
+    const first = factory.sourceFor(keys.id);
+    expect(factory.sourceFor(keys.id).source).toBe(first.source);
+    expect(factory.sourceFor('fake').source).toBe(factory.sourceFor('fake').source);
+    // An edit through the registry alone (no invalidate) is seen: the document changed.
+    registry.update(keys.id, { type: 'static', name: 'Keys', accessKeyId: 'AKIAOTHEREXAMPLE0000', secretAccessKey: LONG_TERM.secretAccessKey });
+    const edited = factory.sourceFor(keys.id);
+    expect(edited.source).not.toBe(first.source);
+    expect(edited.record).toMatchObject({ input: { accessKeyId: 'AKIAOTHEREXAMPLE0000' } });
+    // A deleted source is not served from the memo.
+    registry.delete(keys.id);
+    expect(() => factory.sourceFor(keys.id)).toThrow(CredentialError);
   });
 });
