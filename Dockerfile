@@ -126,4 +126,7 @@ COPY --from=build --chown=1000:1000 /src/state /data
 # HOME of the backend (uid 1000): in Docker Desktop it mirrors the person's AWS files into ~/.aws.
 COPY --from=build --chown=1000:1000 /src/state /home/node
 WORKDIR /app
-ENTRYPOINT ["node", "/app/entrypoint.mjs"]
+# A young generation of at most 2 × 4 MiB semi-spaces: under load V8 grows it to 2 × 16 MiB by
+# default and keeps it, 16 MiB more RSS for no measurable speed (docs/benchmarks.md, issue 13).
+# The same option is in package.json's start script; bench/backend-process.ts reads it from here.
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/app/entrypoint.mjs"]

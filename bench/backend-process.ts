@@ -62,12 +62,22 @@ export async function buildBackend(): Promise<void> {
   await run(process.execPath, [join(root, 'packaging/bundle-backend.mjs')]);
 }
 
-/** Start the bundle with these ECS_ENDPOINTS_* settings (host topology; the rest given by the caller). */
+/** The Node options the image runs the backend with (its ENTRYPOINT's), so the benchmarks measure those. */
+export const SHIPPED_NODE_ARGS: string[] = (() => {
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  const argv = line ? (JSON.parse(line[1]!) as string[]) : [];
+  return argv.filter((a) => a.startsWith('--'));
+})();
+
+/**
+ * Start the bundle with these ECS_ENDPOINTS_* settings (host topology; the rest given by the
+ * caller), with the shipped Node options and then `nodeArgs` (a later V8 option wins).
+ */
 export async function startBackend(env: Record<string, string>, nodeArgs: string[] = []): Promise<BackendProcess> {
   const state = mkdtempSync(join(tmpdir(), 'ecs-bench-'));
   const control = `127.0.0.1:${await freePort()}`;
   const spawnedAt = Date.now();
-  const [cmd, args] = pinnedServer([process.execPath, ...nodeArgs, bundle]);
+  const [cmd, args] = pinnedServer([process.execPath, ...SHIPPED_NODE_ARGS, ...nodeArgs, bundle]);
   const proc = spawn(cmd, args, {
     env: { ...process.env, ECS_ENDPOINTS_TOPOLOGY: 'host', ECS_ENDPOINTS_STATE_DIR: state, ECS_ENDPOINTS_CONTROL: control, ECS_ENDPOINTS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

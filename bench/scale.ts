@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import { docker, removeAll, uniqueName } from '../backend/test/support/docker.ts';
-import { buildBackend, rssMiB, startBackend } from './backend-process.ts';
+import { buildBackend, rssMiB, SHIPPED_NODE_ARGS, startBackend } from './backend-process.ts';
 import { growFleet, settle, wideSubnet } from './fleet.ts';
 import { checkTools, wrk } from './wrk.ts';
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         // A preload that prints process.memoryUsage() (e.g. SCALE_NODE_ARGS='--import ./mem.mjs') shows its last line.
         const mem = backend.log().match(/^MEM .*$/gm);
         if (mem) console.log(`  ${mem.at(-1)}`);
-        console.log(`node ${args.join(' ') || '(defaults)'}: ${TOTAL} containers (${IN_ECS_MODE} in ECS mode): start to serving ${serving} ms; RSS ${idleRss.toFixed(0)} MiB serving; after 10 s of v4 task metadata (${Math.round(load.rps)}/s, p99 ${load.p99.toFixed(2)} ms) RSS ${rss.toFixed(0)} MiB, ${rssLater.toFixed(0)} MiB 30 s later; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+        console.log(`node ${[...SHIPPED_NODE_ARGS, ...args].join(' ')}: ${TOTAL} containers (${IN_ECS_MODE} in ECS mode): start to serving ${serving} ms; RSS ${idleRss.toFixed(0)} MiB serving; after 10 s of v4 task metadata (${Math.round(load.rps)}/s, p99 ${load.p99.toFixed(2)} ms) RSS ${rss.toFixed(0)} MiB, ${rssLater.toFixed(0)} MiB 30 s later; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
       } finally {
         await backend.stop();
       }
