@@ -17,9 +17,9 @@ import type Docker from 'dockerode';
 import { eventually } from '../backend/test/support/backend.ts';
 import { docker, httpFrom, removeAll, uniqueName } from '../backend/test/support/docker.ts';
 import { pidOf } from '../backend/test/support/netns.ts';
-import { buildBackend, cpuUs, rssMiB, startBackend, startBare } from './backend-process.ts';
+import { buildBackend, cpuUs, rssMiB, SHIPPED_NODE_ARGS, startBackend, startBare } from './backend-process.ts';
 import { startCaller, wireBytes } from './caller.ts';
-import { wideSubnet } from './fleet.ts';
+import { growFleet, settle, wideSubnet } from './fleet.ts';
 import { checkTools, wrk, type WrkOptions } from './wrk.ts';
 
 const run = promisify(execFile);
@@ -28,6 +28,8 @@ const ARG_SETS = (process.env.PROCESS_NODE_ARGS ?? '').split(';').map((a) => a.s
 const LOAD: WrkOptions = { connections: 10, threads: 1, seconds: Number(process.env.BENCH_SECONDS ?? 5) };
 const WARMUP: WrkOptions = { ...LOAD, seconds: 2 };
 const BARE_PORT = 18098;
+/** PROCESS_CHURN=N: each process measured again with N more containers on the network, and after they left. */
+const CHURN = Number(process.env.PROCESS_CHURN ?? 0);
 /** Issue 13's goals: each ≥ 0.7× the bare server answering as many bytes. */
 const GOALS = ['v4 container metadata', 'v4 task metadata', '/creds (from cache)'];
 
@@ -62,15 +64,31 @@ async function main(): Promise<void> {
         for (const c of caller.cases) await eventually(async () => (await httpFrom(caller!.caller, c.url)).status === 200, 30_000, `200 from ${c.url}`);
         const pid = await pidOf(caller.caller);
         const head = await wireBytes(caller.caller, `http://${address}:${BARE_PORT}/bytes/0`);
-        const cells: string[] = [];
-        for (const c of caller.cases.filter((x) => GOALS.includes(x.name))) {
-          const bytes = await wireBytes(caller.caller, c.url);
-          const ours = await measure(pid, backend.proc.pid!, c.url);
-          const same = await measure(pid, bare.proc.pid!, `http://${address}:${BARE_PORT}/bytes/${Math.max(0, bytes - head)}`);
-          cells.push(`${Math.round(ours.rps)} / ${Math.round(same.rps)} = **${(ours.rps / same.rps).toFixed(2)}** (${ours.cpu.toFixed(1)} / ${same.cpu.toFixed(1)} µs)`);
+        const row = async (label: string) => {
+          const cells: string[] = [];
+          for (const c of caller!.cases.filter((x) => GOALS.includes(x.name))) {
+            const bytes = await wireBytes(caller!.caller, c.url);
+            const ours = await measure(pid, backend.proc.pid!, c.url);
+            const same = await measure(pid, bare.proc.pid!, `http://${address}:${BARE_PORT}/bytes/${Math.max(0, bytes - head)}`);
+            cells.push(`${Math.round(ours.rps)} / ${Math.round(same.rps)} = **${(ours.rps / same.rps).toFixed(2)}** (${ours.cpu.toFixed(1)} / ${same.cpu.toFixed(1)} µs)`);
+          }
+          const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+          console.log(`| ${label} | ${[...SHIPPED_NODE_ARGS, ...args].join(' ')} | ${cells.join(' | ')} | ${rssMiB(backend.proc.pid!).toFixed(0)} | ${load} |`);
+        };
+        await row(String(i + 1));
+        if (CHURN) {
+          // The same process after the model has changed many times: a fleet joins, then leaves.
+          const fleet: Docker.Container[] = [];
+          try {
+            await growFleet(net, fleet, CHURN, uniqueName('bench-churn'));
+            await settle(60_000);
+            await row(`${i + 1}, with ${CHURN} more`);
+          } finally {
+            await removeAll(fleet);
+          }
+          await settle(60_000);
+          await row(`${i + 1}, after they left`);
         }
-        const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-        console.log(`| ${i + 1} | ${args.join(' ') || '(defaults)'} | ${cells.join(' | ')} | ${rssMiB(backend.proc.pid!).toFixed(0)} | ${load} |`);
       } finally {
         await bare.stop();
         await backend.stop();
