@@ -74,6 +74,9 @@ async function main(): Promise<void> {
           }
           const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
           console.log(`| ${label} | ${[...SHIPPED_NODE_ARGS, ...args].join(' ')} | ${cells.join(' | ')} | ${rssMiB(backend.proc.pid!).toFixed(0)} | ${load} |`);
+          // A preload that prints process.memoryUsage() as MEM lines (e.g. PROCESS_NODE_ARGS='--import ./mem.mjs'): its last one.
+          const mem = backend.log().match(/^MEM .*$/gm);
+          if (mem) console.log(`  ${mem.at(-1)}`);
         };
         await row(String(i + 1));
         if (CHURN) {
