@@ -1,13 +1,44 @@
 /**
- * The benchmarks' caller: a container in a 3-container compose task on the managed network, bound
- * by the address guard, with fake credentials cached, and the URLs it measures.
+ * What the data-plane benchmarks share: their preparation (tools, test image, the bundle, a network
+ * of their own), the caller (a container in a 3-container compose task on the managed network,
+ * bound by the address guard, with fake credentials cached) with the URLs it measures, and one
+ * measurement (wrk from the caller's namespace, the serving process's CPU time per request).
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { eventually } from '../backend/test/support/backend.ts';
 import { httpFrom, runContainer, uniqueName } from '../backend/test/support/docker.ts';
+import { buildBackend, cpuUs } from './backend-process.ts';
+import { wideSubnet } from './fleet.ts';
+import { checkTools, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
 
 export interface Case { name: string; url: string }
+
+/**
+ * Tools, the busybox image and the bundle; a free /23 for a network of its own, the endpoint
+ * address on it, and the backend's settings. The agent's limiter (40/s, burst 60 per source IP
+ * and path) is lifted: it would answer one busy caller 429.
+ */
+export async function prepare(prefix: string): Promise<{ net: string; address: string; env: Record<string, string> }> {
+  await checkTools();
+  await promisify(execFile)(fileURLToPath(new URL('../test/images/build.sh', import.meta.url)), ['busybox']);
+  await buildBackend();
+  const net = uniqueName(prefix);
+  const subnet = await wideSubnet();
+  const address = subnet.replace(/\.0\/23$/, '.2');
+  return { net, address, env: { ECS_ENDPOINTS_NETWORK: net, ECS_ENDPOINTS_SUBNET: subnet, ECS_ENDPOINTS_DEFAULT_SOURCE: 'fake', ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' } };
+}
+
+/** wrk's figures after a warm-up, and the serving process's CPU µs per request over the measured run. */
+export async function measure(callerPid: number, serverPid: number, url: string, load: WrkOptions): Promise<{ r: WrkResult; cpuUs: number }> {
+  await wrk(callerPid, url, { ...load, seconds: 2 });
+  const before = cpuUs(serverPid);
+  const r = await wrk(callerPid, url, load);
+  return { r, cpuUs: (cpuUs(serverPid) - before) / r.requests };
+}
 
 /** The caller: in a 3-container compose task, bound by the address guard, with fake credentials cached. */
 export async function startCaller(net: string, address: string, containers: Docker.Container[]): Promise<{ caller: Docker.Container; cases: Case[] }> {

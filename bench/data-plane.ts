@@ -13,16 +13,15 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { eventually } from '../backend/test/support/backend.ts';
 import { docker, removeAll, uniqueName } from '../backend/test/support/docker.ts';
 import { pidOf } from '../backend/test/support/netns.ts';
-import { buildBackend, cpuUs, rssMiB, startBackend, startBare } from './backend-process.ts';
-import { growFleet, settle, wideSubnet } from './fleet.ts';
-import { startCaller, wireBytes, type Case } from './caller.ts';
-import { checkTools, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
+import { rssMiB, startBackend, startBare } from './backend-process.ts';
+import { measure, prepare, startCaller, wireBytes, type Case } from './caller.ts';
+import { growFleet, settle } from './fleet.ts';
+import type { WrkOptions, WrkResult } from './wrk.ts';
 
 const run = promisify(execFile);
 const SIZES = (process.env.BENCH_CONTAINERS ?? '3,200').split(',').map(Number);
@@ -31,7 +30,6 @@ const LOAD: WrkOptions = {
   threads: Number(process.env.BENCH_THREADS ?? 1),
   seconds: Number(process.env.BENCH_SECONDS ?? 10),
 };
-const WARMUP: WrkOptions = { ...LOAD, seconds: 2 };
 /** Only the cases whose name contains this (for profiling one path with BENCH_NODE_ARGS=--cpu-prof). */
 const ONLY = process.env.BENCH_ONLY;
 /** Node options for the backend process (e.g. --cpu-prof, --max-semi-space-size=4). */
@@ -42,12 +40,10 @@ interface Row { containers: number; name: string; r: WrkResult; cpuUs: number; b
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-/** wrk's figures and the serving process's CPU time per request over the measured run. */
-async function measure(pid: number, server: number, n: number, c: Case): Promise<Row> {
-  await wrk(pid, c.url, WARMUP);
-  const before = cpuUs(server);
-  const r = await wrk(pid, c.url, LOAD);
-  return { containers: n, name: c.name, r, cpuUs: (cpuUs(server) - before) / r.requests, load: loadavg() };
+/** One case measured, as a row of the table. */
+async function measureRow(pid: number, server: number, n: number, c: Case): Promise<Row> {
+  const { r, cpuUs } = await measure(pid, server, c.url, LOAD);
+  return { containers: n, name: c.name, r, cpuUs, load: loadavg() };
 }
 
 function fmt(row: Row): string {
@@ -56,18 +52,8 @@ function fmt(row: Row): string {
 }
 
 async function main(): Promise<void> {
-  await checkTools();
-  await run(fileURLToPath(new URL('../test/images/build.sh', import.meta.url)), ['busybox']);
-  await buildBackend();
-  const net = uniqueName('ecs-bench');
-  const subnet = await wideSubnet();
-  const address = subnet.replace(/\.0\/23$/, '.2');
-  // Lifted for the run: the agent's limiter (40/s, burst 60 per source IP and path) would answer
-  // 429 to one caller at load.
-  const backend = await startBackend(
-    { ECS_ENDPOINTS_NETWORK: net, ECS_ENDPOINTS_SUBNET: subnet, ECS_ENDPOINTS_DEFAULT_SOURCE: 'fake', ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' },
-    NODE_ARGS,
-  );
+  const { net, address, env } = await prepare('ecs-bench');
+  const backend = await startBackend(env, NODE_ARGS);
   const bare = await startBare(address, BARE_PORT);
   const containers: Docker.Container[] = [];
   const fleet: Docker.Container[] = [];
@@ -84,19 +70,19 @@ async function main(): Promise<void> {
       await eventually(async () => (await backend.api<unknown[]>('/api/containers')).length >= n, 120_000, `${n} containers in the backend's list`);
       await settle(60_000);
       console.error(`${n} containers; load average ${loadavg()}`);
-      const before = await measure(pid, barePid, n, { name: 'bare Node server, before', url: bareUrl });
+      const before = await measureRow(pid, barePid, n, { name: 'bare Node server, before', url: bareUrl });
       const bareHead = await wireBytes(caller, `${bareUrl}bytes/0`);
       const measured: Row[] = [];
       for (const c of cases.filter((x) => !ONLY || x.name.includes(ONLY))) {
         const bytes = await wireBytes(caller, c.url);
-        const row = { ...(await measure(pid, backendPid, n, c)), bytes };
-        const sized = await measure(pid, barePid, n, { name: 'bare', url: `${bareUrl}bytes/${Math.max(0, bytes - bareHead)}` });
+        const row = { ...(await measureRow(pid, backendPid, n, c)), bytes };
+        const sized = await measureRow(pid, barePid, n, { name: 'bare', url: `${bareUrl}bytes/${Math.max(0, bytes - bareHead)}` });
         row.sizedRatio = row.r.rps / sized.r.rps;
         row.cpuRatio = row.cpuUs / sized.cpuUs;
         measured.push(row);
         console.error(fmt(row));
       }
-      const after = await measure(pid, barePid, n, { name: 'bare Node server, after', url: bareUrl });
+      const after = await measureRow(pid, barePid, n, { name: 'bare Node server, after', url: bareUrl });
       const bareRps = (before.r.rps + after.r.rps) / 2;
       for (const m of measured) m.ratio = m.r.rps / bareRps;
       before.bytes = after.bytes = await wireBytes(caller, bareUrl);

@@ -9,45 +9,27 @@
  *   node --import tsx bench/processes.ts                                  # 6 processes, defaults
  *   PROCESSES=8 PROCESS_NODE_ARGS=';--max-semi-space-size=8' node --import tsx bench/processes.ts
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { eventually } from '../backend/test/support/backend.ts';
 import { docker, httpFrom, removeAll, uniqueName } from '../backend/test/support/docker.ts';
 import { pidOf } from '../backend/test/support/netns.ts';
-import { buildBackend, cpuUs, rssMiB, SHIPPED_NODE_ARGS, startBackend, startBare } from './backend-process.ts';
-import { startCaller, wireBytes } from './caller.ts';
-import { growFleet, settle, wideSubnet } from './fleet.ts';
-import { checkTools, wrk, type WrkOptions } from './wrk.ts';
+import { rssMiB, SHIPPED_NODE_ARGS, startBackend, startBare } from './backend-process.ts';
+import { measure, prepare, startCaller, wireBytes } from './caller.ts';
+import { growFleet, settle } from './fleet.ts';
+import type { WrkOptions } from './wrk.ts';
 
-const run = promisify(execFile);
 const PROCESSES = Number(process.env.PROCESSES ?? 6);
 const ARG_SETS = (process.env.PROCESS_NODE_ARGS ?? '').split(';').map((a) => a.split(' ').filter(Boolean));
 const LOAD: WrkOptions = { connections: 10, threads: 1, seconds: Number(process.env.BENCH_SECONDS ?? 5) };
-const WARMUP: WrkOptions = { ...LOAD, seconds: 2 };
 const BARE_PORT = 18098;
 /** PROCESS_CHURN=N: each process measured again with N more containers on the network, and after they left. */
 const CHURN = Number(process.env.PROCESS_CHURN ?? 0);
 /** Issue 13's goals: each ≥ 0.7× the bare server answering as many bytes. */
 const GOALS = ['v4 container metadata', 'v4 task metadata', '/creds (from cache)'];
 
-async function measure(pid: number, server: number, url: string): Promise<{ rps: number; cpu: number }> {
-  await wrk(pid, url, WARMUP);
-  const before = cpuUs(server);
-  const r = await wrk(pid, url, LOAD);
-  return { rps: r.rps, cpu: (cpuUs(server) - before) / r.requests };
-}
-
 async function main(): Promise<void> {
-  await checkTools();
-  await run(fileURLToPath(new URL('../test/images/build.sh', import.meta.url)), ['busybox']);
-  await buildBackend();
-  const net = uniqueName('ecs-bench-proc');
-  const subnet = await wideSubnet();
-  const address = subnet.replace(/\.0\/23$/, '.2');
-  const env = { ECS_ENDPOINTS_NETWORK: net, ECS_ENDPOINTS_SUBNET: subnet, ECS_ENDPOINTS_DEFAULT_SOURCE: 'fake', ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' };
+  const { net, address, env } = await prepare('ecs-bench-proc');
   const containers: Docker.Container[] = [];
   let caller: Awaited<ReturnType<typeof startCaller>> | undefined;
   console.log(`| process | node options | ${GOALS.join(' | ')} | RSS after, MiB | load avg |`);
@@ -68,9 +50,9 @@ async function main(): Promise<void> {
           const cells: string[] = [];
           for (const c of caller!.cases.filter((x) => GOALS.includes(x.name))) {
             const bytes = await wireBytes(caller!.caller, c.url);
-            const ours = await measure(pid, backend.proc.pid!, c.url);
-            const same = await measure(pid, bare.proc.pid!, `http://${address}:${BARE_PORT}/bytes/${Math.max(0, bytes - head)}`);
-            cells.push(`${Math.round(ours.rps)} / ${Math.round(same.rps)} = **${(ours.rps / same.rps).toFixed(2)}** (${ours.cpu.toFixed(1)} / ${same.cpu.toFixed(1)} µs)`);
+            const ours = await measure(pid, backend.proc.pid!, c.url, LOAD);
+            const same = await measure(pid, bare.proc.pid!, `http://${address}:${BARE_PORT}/bytes/${Math.max(0, bytes - head)}`, LOAD);
+            cells.push(`${Math.round(ours.r.rps)} / ${Math.round(same.r.rps)} = **${(ours.r.rps / same.r.rps).toFixed(2)}** (${ours.cpuUs.toFixed(1)} / ${same.cpuUs.toFixed(1)} µs)`);
           }
           const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
           console.log(`| ${label} | ${[...SHIPPED_NODE_ARGS, ...args].join(' ')} | ${cells.join(' | ')} | ${rssMiB(backend.proc.pid!).toFixed(0)} | ${load} |`);
