@@ -103,6 +103,7 @@ if (problems.length) {
 
 mkdirSync('test-results', { recursive: true });
 let passed = 0, failed = 0, skipped = 0, worst = 0;
+const failures = []; // "file > test: first line of the error", repeated at the very end where a log's tail shows it
 const batches = [groups.filter((g) => g === 'unit' || g === 'ui'), ...groups.filter((g) => g !== 'unit' && g !== 'ui').map((g) => [g])]
   .filter((b) => b.length);
 for (const batch of batches) {
@@ -117,9 +118,17 @@ for (const batch of batches) {
     const r = JSON.parse(readFileSync(out, 'utf8'));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     if (r.numTotalTestSuites > 0 && r.numFailedTestSuites > 0 && r.numFailedTests === 0) failed += r.numFailedTestSuites;
+    for (const file of r.testResults ?? []) {
+      const name = file.name.startsWith(process.cwd()) ? file.name.slice(process.cwd().length + 1) : file.name;
+      const tests = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      for (const t of tests) failures.push(`${name} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      if (!tests.length && file.status === 'failed') failures.push(`${name}: ${firstLine(file.message)}`);
+    }
   } else {
     failed += 1;
+    failures.push(`${batch.join(' + ')}: no report was written (${out})`);
   }
 }
+if (failures.length) console.log(`\nfailed:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
 console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || worst !== 0 ? 1 : 0);
