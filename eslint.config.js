@@ -9,7 +9,8 @@ import tseslint from 'typescript-eslint';
  */
 const ROOMS = ['tasks', 'docker', 'credentials', 'endpoints', 'ecs-mode', 'presets', 'state', 'status', 'control', 'taskdefs'];
 const room = (name) => [`../${name}/*`, `../${name}/**`, `../../${name}/*`, `../../${name}/**`];
-const ROOT = ['../main.ts', '../../main.ts'];
+/** The composition root: main.ts and what it builds the rooms with (compose/). */
+const ROOT = ['../main.ts', '../../main.ts', ...room('compose')];
 const may = {
   tasks: [],
   state: ['tasks'],
@@ -43,7 +44,7 @@ const roomRules = Object.keys(may).map((name) => ({
         patterns: [
           {
             group: [...ROOT, ...ROOMS.filter((r) => r !== name && !may[name].includes(r)).flatMap(room)],
-            message: `backend/src/${name}/ may import only ${may[name].length ? may[name].map((r) => r + '/').join(', ') : 'nothing of the other rooms'} (see docs/architecture.md); depend on a narrow interface wired in main.ts instead.`,
+            message: `backend/src/${name}/ may import only ${may[name].length ? may[name].map((r) => r + '/').join(', ') : 'nothing of the other rooms'} (see docs/architecture.md); depend on a narrow interface wired in compose/rooms.ts instead.`,
           },
           { group: external[name], message: `backend/src/${name}/ does not talk to this library directly; its room does (see docs/architecture.md).` },
         ],

@@ -198,7 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const subnet = parseCidr(e.ECS_ENDPOINTS_SUBNET)!;
-  // main.ts resolves auto against the engine first (detectTopology); this is the offline guess.
+  // cli.ts resolves auto against the engine first (detectTopology); this is the offline guess.
   const topology = e.ECS_ENDPOINTS_TOPOLOGY === 'auto' ? (existsSync('/run/guest-services') ? 'container' : 'host') : e.ECS_ENDPOINTS_TOPOLOGY;
   const address = e.ECS_ENDPOINTS_ADDRESS ?? ipToString(subnet.base + 2);
   if (!inSubnet(address, subnet)) throw new ConfigError(`ECS_ENDPOINTS_ADDRESS ${address} is not inside ECS_ENDPOINTS_SUBNET ${subnet.cidr}.`);

@@ -1,7 +1,7 @@
 import { LABEL } from '../tasks/model.ts';
 import type { ContainerRecord, EffectiveSource } from '../tasks/types.ts';
 
-/** What deciding a container's source needs, each from the room that owns it (wired in main.ts). */
+/** What deciding a container's source needs, each from the room that owns it (wired in compose/rooms.ts). */
 export interface EffectiveSourceInputs {
   /** The source the user assigned to a container of this name, if any. */
   assigned(containerName: string): string | undefined;

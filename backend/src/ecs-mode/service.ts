@@ -25,7 +25,7 @@ export interface EcsModeOutcome {
   message?: string;
 }
 
-/** What the service needs from the Docker room and the live model, as narrow functions (wired in main.ts). */
+/** What the service needs from the Docker room and the live model, as narrow functions (wired in compose/rooms.ts). */
 export interface EcsModeDeps {
   settings: RecreateSettings;
   attach(id: string): Promise<void>;

@@ -30,7 +30,7 @@ export interface DataResponse {
 
 export type Entry = { task: Task; container: TaskContainer };
 
-/** What the credentials room offers the data plane (wired in main.ts). */
+/** What the credentials room offers the data plane (wired in compose/rooms.ts). */
 export interface CredentialsPort {
   /** The agent's credentials body for this container's effective source. */
   forContainer(entry: Entry, req: DataRequest): CredentialsAnswer | Promise<CredentialsAnswer>;

@@ -1,7 +1,7 @@
 import type { Problem } from '@ecs-endpoints/contract';
 import type { StateProblem } from '../state/json-file.ts';
 
-/** Everything that can need the user, each from the room that knows it (wired in main.ts). */
+/** Everything that can need the user, each from the room that knows it (wired in compose/rooms.ts). */
 export interface ProblemSources {
   docker(): { connected: boolean; lastError?: string };
   /** The managed network or the data plane's listeners, when they need the user. */

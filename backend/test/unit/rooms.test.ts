@@ -23,6 +23,9 @@ describe('room import rules', () => {
       expect.stringContaining('does not talk to this library directly'),
     ]);
     expect(await restricted('backend/src/endpoints/planted.ts', "import { composeBackend } from '../main.ts';\nexport const x = composeBackend;\n")).toHaveLength(1);
+    expect(await restricted('backend/src/docker/planted.ts', "import { dockerRoom } from '../compose/rooms.ts';\nexport const x = dockerRoom;\n")).toEqual([
+      expect.stringContaining('backend/src/docker/ may import only tasks/, state/'),
+    ]);
     expect(await restricted('backend/src/docker/planted.ts', "import { STSClient } from '@aws-sdk/client-sts';\nexport const x = STSClient;\n")).toHaveLength(1);
   });
 
