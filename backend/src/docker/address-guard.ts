@@ -48,8 +48,8 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
   private retryTimer?: NodeJS.Timeout;
   private stopped = false;
   private failedAt = 0;
-  private unresolved = new Set<string>();
-  private unboundTries = 0;
+  /** Looks so far at each address still unbound ("ip reason"); one bound since is forgotten. */
+  private unboundTries = new Map<string, number>();
   private pruned = false;
   private appliedKey?: string;
   readonly table: string;
@@ -185,25 +185,27 @@ export class AddressGuard extends EventEmitter<{ status: [] }> {
 
   /**
    * A container joined while it starts gets its interface a moment after Docker reports it: look
-   * again shortly, and speak only of what is still unbound then (once per address and reason: a
-   * container that changed its own MAC stays unbound).
+   * again shortly, and speak only of what is still unbound then, once per address and reason (a
+   * container that changed its own MAC stays unbound). Each address has its own tries, so one that
+   * stays unbound neither takes a newcomer's nor sets off more looks at every later change.
    */
   private report(unresolved: { ip: string; reason: string }[]): void {
-    // A process that is gone (the container is stopping) is no news; anything else is.
-    const news = unresolved.filter((u) => !u.reason.includes('ENOENT'));
-    if (news.length && this.unboundTries < UNBOUND_RETRIES) {
-      this.unboundTries++;
+    const tries = new Map<string, number>();
+    let again = false;
+    for (const u of unresolved) {
+      const key = `${u.ip} ${u.reason}`;
+      const n = this.unboundTries.get(key) ?? 0;
+      tries.set(key, n + 1);
+      // A process that is gone (the container is stopping) is no news; anything else is, once.
+      if (u.reason.includes('ENOENT')) {
+        if (n === 0) log.debug('address guard: not bound, its process is gone', u);
+      } else if (n < UNBOUND_RETRIES) again = true;
+      else if (n === UNBOUND_RETRIES) log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
+    }
+    this.unboundTries = tries;
+    if (again) {
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => this.request(), UNBOUND_RETRY_MS);
-      return;
     }
-    this.unboundTries = 0;
-    const said = new Set(unresolved.map((u) => `${u.ip} ${u.reason}`));
-    for (const u of unresolved) {
-      if (this.unresolved.has(`${u.ip} ${u.reason}`)) continue;
-      if (u.reason.includes('ENOENT')) log.debug('address guard: not bound, its process is gone', u);
-      else log.warn('address guard: not bound (its address is not trusted for the id-less forms)', u);
-    }
-    this.unresolved = said;
   }
 }

@@ -87,4 +87,57 @@ describe('AddressGuard, a container whose interface is not there yet', () => {
       vi.useRealTimers();
     }
   });
+
+  it('tries each address on its own: one that stays unbound neither uses up the tries of a newcomer nor is looked at again on every change', async () => {
+    vi.useFakeTimers();
+    const logs: string[] = [];
+    const restore = captureLogs(logs);
+    const IP2 = '169.254.170.141';
+    const second: ContainerRecord = { ...record, id: 'c2', name: 'second', pid: 4343, networks: [{ ...record.networks[0]!, ip: IP2, mac: '02:42:a9:fe:aa:8d' }] };
+    const records = [record];
+    // The first never binds (it changed its MAC); the second is missing for its first two looks.
+    const looks = new Map<string, number>();
+    const applies: GuardPlan[] = [];
+    const r: GuardRunner = {
+      where: 'test',
+      async apply(plan): Promise<GuardOutcome> {
+        applies.push(plan);
+        const out: GuardOutcome = { bound: [], unresolved: [] };
+        for (const t of plan.targets.filter((x) => x.ip === IP || x.ip === IP2)) {
+          const n = (looks.get(t.ip) ?? 0) + 1;
+          looks.set(t.ip, n);
+          if (t.ip === IP || n <= 2) out.unresolved.push({ ip: t.ip, reason: 'no interface with its MAC' });
+          else out.bound.push({ ip: t.ip, mac: t.mac!, port: 'veth2' });
+        }
+        return out;
+      },
+      async remove() {},
+    };
+    const g = new AddressGuard(r, { network: NET, bridge: () => 'br-test', reserved: () => ['169.254.170.1'], records: () => records, networks: async () => [NET] });
+    guards.push(g);
+    try {
+      await g.sync();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(applies).toHaveLength(4);
+      const warned = () => logs.filter((l) => l.includes('not bound'));
+      expect(warned()).toHaveLength(1);
+
+      // A change with nothing new unbound: one apply, no more looks for the one already warned about.
+      g.request();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(applies).toHaveLength(5);
+
+      // A newcomer still gets its looks, and is bound on its third without a warning.
+      records.push(second);
+      g.request();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(g.isBound(IP2, second)).toBe(true);
+      expect(applies).toHaveLength(8);
+      expect(warned()).toHaveLength(1);
+      expect(warned()[0]).toContain(IP);
+    } finally {
+      restore();
+      vi.useRealTimers();
+    }
+  });
 });
