@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../tasks/types.ts';
 import { parseTaskDefinition, startOrder, TaskDefError } from './parse.ts';
 import { buildPlan, type PlanSettings, type TaskPlan } from './plan.ts';
 import { nextStep, type Step } from './reconcile.ts';
-import { RunStore, runView, type RunContainerRecord, type RunRecord } from './runs.ts';
+import { newRun, RunStore, runView, type RunContainerRecord, type RunRecord } from './runs.ts';
 import { describeTaskDefinition } from './describe.ts';
 import { METADATA_FILE_NAME, metadataFile, type MetadataFileContext } from './metadata-file.ts';
 import { launchRun } from './launch.ts';
@@ -108,42 +108,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     const sourceId = this.deps.sourceId(plan.sourceSpec);
     const secretsSpec = parsed.definition.executionRoleArn && base !== 'fake' && base !== 'none' ? `role-arn:${parsed.definition.executionRoleArn}?from=${base}` : base;
     const secretsSource = this.deps.sourceId(secretsSpec);
-    const run: RunRecord = {
-      id: taskId,
-      // What "run again" needs, without what is never stored (secret values, environment files).
-      again: {
-        taskDefinition: parsed.definition,
-        baseSource: input.baseSource ?? 'default',
-        ...(input.serviceName ? { serviceName: input.serviceName } : {}),
-        ...(input.serviceConnect ? { serviceConnect: input.serviceConnect } : {}),
-        ...(input.serviceRegistries ? { serviceRegistries: input.serviceRegistries } : {}),
-      },
-      taskArn: plan.taskArn,
-      family: plan.family,
-      revision: plan.revision,
-      taskDefinitionArn: plan.taskDefinitionArn,
-      networkMode: plan.networkMode,
-      lastStatus: 'PROVISIONING',
-      desiredStatus: 'RUNNING',
-      baseSource: base,
-      sourceId,
-      createdAt: new Date().toISOString(),
-      warnings: plan.warnings,
-      ...(plan.discoveryNames.length ? { discoveryNames: plan.discoveryNames } : {}),
-      ...(input.serviceName ? { serviceName: input.serviceName } : {}),
-      containers: plan.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        essential: c.essential,
-        status: 'PENDING',
-        dockerName: c.create.name,
-        dependsOn: c.dependsOn,
-        ...(c.startTimeout ? { startTimeout: c.startTimeout } : {}),
-        stopTimeout: c.stopTimeout,
-        hasHealthCheck: c.hasHealthCheck,
-        ...(c.metadataDir ? { metadataDir: c.metadataDir } : {}),
-      })),
-    };
+    const run = newRun({ taskId, definition: parsed.definition, plan, input, base, sourceId });
     this.save(run);
     this.busy.add(run.id);
     void this.launch(run, plan, secretsSource, input)

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod/v4';
-import type { TaskRunView } from '@ecs-endpoints/contract';
+import type { RunTaskInput, TaskRunView } from '@ecs-endpoints/contract';
 import { JsonFile } from '../state/json-file.ts';
+import type { TaskPlan } from './plan.ts';
 
 /**
  * The runs of task definitions, as the runner knows them: what the API shows plus what the runner
@@ -73,6 +74,46 @@ export function runView(r: RunRecord): TaskRunView {
     ...rest,
     containers: r.containers.map(({ dependsOn: _d, startTimeout: _s, stopTimeout: _t, hasHealthCheck: _h, startedAt: _a, metadataDir: _m, metadataReady: _r, ...c }) => c),
   } as TaskRunView;
+}
+
+/** A new run's record: what the plan decided, and what "run again" needs (never a secret value or an environment file). */
+export function newRun(r: { taskId: string; definition: NonNullable<RunRecord['again']>['taskDefinition']; plan: TaskPlan; input: RunTaskInput; base: string; sourceId: string }): RunRecord {
+  const { plan, input } = r;
+  return {
+    id: r.taskId,
+    again: {
+      taskDefinition: r.definition,
+      baseSource: input.baseSource ?? 'default',
+      ...(input.serviceName ? { serviceName: input.serviceName } : {}),
+      ...(input.serviceConnect ? { serviceConnect: input.serviceConnect } : {}),
+      ...(input.serviceRegistries ? { serviceRegistries: input.serviceRegistries } : {}),
+    },
+    taskArn: plan.taskArn,
+    family: plan.family,
+    revision: plan.revision,
+    taskDefinitionArn: plan.taskDefinitionArn,
+    networkMode: plan.networkMode,
+    lastStatus: 'PROVISIONING',
+    desiredStatus: 'RUNNING',
+    baseSource: r.base,
+    sourceId: r.sourceId,
+    createdAt: new Date().toISOString(),
+    warnings: plan.warnings,
+    ...(plan.discoveryNames.length ? { discoveryNames: plan.discoveryNames } : {}),
+    ...(input.serviceName ? { serviceName: input.serviceName } : {}),
+    containers: plan.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      essential: c.essential,
+      status: 'PENDING',
+      dockerName: c.create.name,
+      dependsOn: c.dependsOn,
+      ...(c.startTimeout ? { startTimeout: c.startTimeout } : {}),
+      stopTimeout: c.stopTimeout,
+      hasHealthCheck: c.hasHealthCheck,
+      ...(c.metadataDir ? { metadataDir: c.metadataDir } : {}),
+    })),
+  };
 }
 
 export class RunStore {

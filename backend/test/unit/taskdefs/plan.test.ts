@@ -3,7 +3,7 @@ import { parseTaskDefinition } from '../../../src/taskdefs/parse.ts';
 import { metadataFile } from '../../../src/taskdefs/metadata-file.ts';
 import { buildPlan, taskLimits, taskSourceSpec } from '../../../src/taskdefs/plan.ts';
 import { nextStep } from '../../../src/taskdefs/reconcile.ts';
-import type { RunRecord } from '../../../src/taskdefs/runs.ts';
+import { newRun, type RunRecord } from '../../../src/taskdefs/runs.ts';
 import type { ContainerRecord } from '../../../src/tasks/types.ts';
 
 const S = { region: 'eu-west-1', accountId: '111122223333', cluster: 'default', launchType: 'EC2' as const, network: 'ecs-endpoints', address: '169.254.170.2', pause: { image: 'pause:1' } };
@@ -164,5 +164,20 @@ describe('the container metadata file\'s networks', () => {
     expect(JSON.parse(metadataFile(ctx, record('fdec:5170::8'))).Networks).toEqual([{ NetworkMode: 'bridge', IPv4Addresses: ['169.254.170.140'], IPv6Addresses: ['fdec:5170::8'] }]);
     expect(JSON.parse(metadataFile(ctx, record())).Networks).toEqual([{ NetworkMode: 'bridge', IPv4Addresses: ['169.254.170.140'] }]);
     expect(JSON.parse(metadataFile({ ...ctx, networkMode: 'awsvpc' }, record('fdec:5170::8'))).Networks).toEqual([{ NetworkMode: 'awsvpc', IPv4Addresses: null }]);
+  });
+});
+
+describe("a new run's record", () => {
+  it('lists the containers in start order, pending, with what running them again needs and no secret value', () => {
+    const input = { taskDefinition: {}, baseSource: 'profile:dev', serviceName: 'shop-svc', secretOverrides: { PW: 'hunter2' } };
+    const p = plan();
+    const definition = parseTaskDefinition({ family: 'shop', containerDefinitions: [{ name: 'web', image: 'nginx' }] }).definition;
+    const run = newRun({ taskId: IDS.taskId, definition, plan: p, input: input as never, base: 'profile:dev', sourceId: 'src-1' });
+    expect(run).toMatchObject({ id: IDS.taskId, family: 'shop', revision: 3, lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING', baseSource: 'profile:dev', sourceId: 'src-1', serviceName: 'shop-svc' });
+    expect(run.containers.map((c) => [c.name, c.status, c.essential])).toEqual([['web', 'PENDING', true], ['side', 'PENDING', false]]);
+    expect(run.containers[1]!.dependsOn).toEqual([{ containerName: 'web', condition: 'HEALTHY' }]);
+    expect(run.again).toEqual({ taskDefinition: definition, baseSource: 'profile:dev', serviceName: 'shop-svc' });
+    expect(JSON.stringify(run)).not.toContain('hunter2');
+    expect('discoveryNames' in run).toBe(false);
   });
 });
