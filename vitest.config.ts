@@ -8,6 +8,13 @@ const uiAlias = {
   ),
 };
 
+/**
+ * The UI's component tests type into MUI forms under jsdom: 1–2.5 s each on an idle 2-core machine,
+ * 3–5 s when the machine is busy (measured with one core kept busy). Vitest's default 5 s bound
+ * would fail a correct test on a busy CI machine; 20 s still fails a hung one.
+ */
+const CPU_BOUND_TIMEOUT = 20_000;
+
 export default defineConfig({
   test: {
     projects: [
@@ -16,6 +23,7 @@ export default defineConfig({
           name: 'unit',
           include: ['backend/test/unit/**/*.test.ts', 'contract/test/**/*.test.ts'],
           environment: 'node',
+          testTimeout: CPU_BOUND_TIMEOUT,
         },
       },
       {
@@ -27,6 +35,7 @@ export default defineConfig({
           environment: 'jsdom',
           setupFiles: ['./src/test/setup.ts'],
           alias: uiAlias,
+          testTimeout: CPU_BOUND_TIMEOUT,
         },
       },
       {

@@ -1,6 +1,10 @@
 import '@testing-library/jest-dom/vitest';
 import { afterEach } from 'vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
+
+// findBy* and waitFor give up after 1 s by default; a busy 2-core CI machine can take longer to
+// render an MUI dialog (see CPU_BOUND_TIMEOUT in vitest.config.ts). Still a bound: a missing element fails.
+configure({ asyncUtilTimeout: 5000 });
 
 // Docker Desktop injects these in production (see docs/spec: the theme provider crashes without them).
 (window as unknown as { __ddMuiV6Themes: unknown }).__ddMuiV6Themes = { light: {}, dark: {} };
