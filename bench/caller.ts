@@ -13,7 +13,7 @@ import { eventually } from '../backend/test/support/backend.ts';
 import { httpFrom, runContainer, uniqueName } from '../backend/test/support/docker.ts';
 import { buildBackend, cpuUs } from './backend-process.ts';
 import { wideSubnet } from './fleet.ts';
-import { checkTools, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
+import { checkTools, loadCpuWakeups, wrk, type WrkOptions, type WrkResult } from './wrk.ts';
 
 export interface Case { name: string; url: string }
 
@@ -32,12 +32,17 @@ export async function prepare(prefix: string): Promise<{ net: string; address: s
   return { net, address, env: { ECS_ENDPOINTS_NETWORK: net, ECS_ENDPOINTS_SUBNET: subnet, ECS_ENDPOINTS_DEFAULT_SOURCE: 'fake', ECS_ENDPOINTS_RPS_LIMIT: '1000000000,1000000000' } };
 }
 
-/** wrk's figures after a warm-up, and the serving process's CPU µs per request over the measured run. */
-export async function measure(callerPid: number, serverPid: number, url: string, load: WrkOptions): Promise<{ r: WrkResult; cpuUs: number }> {
+/**
+ * wrk's figures after a warm-up, the serving process's CPU µs per request over the measured run,
+ * and the wake-ups (function-call interrupts) wrk's CPU took per request, when wrk is pinned.
+ */
+export async function measure(callerPid: number, serverPid: number, url: string, load: WrkOptions): Promise<{ r: WrkResult; cpuUs: number; wakeups?: number }> {
   await wrk(callerPid, url, { ...load, seconds: 2 });
   const before = cpuUs(serverPid);
+  const woken = loadCpuWakeups();
   const r = await wrk(callerPid, url, load);
-  return { r, cpuUs: (cpuUs(serverPid) - before) / r.requests };
+  const after = loadCpuWakeups();
+  return { r, cpuUs: (cpuUs(serverPid) - before) / r.requests, ...(woken !== undefined && after !== undefined ? { wakeups: (after - woken) / r.requests } : {}) };
 }
 
 /** The caller: in a 3-container compose task, bound by the address guard, with fake credentials cached. */

@@ -3,8 +3,9 @@
  * the same request at clearly different rates (issue 13). This starts the backend K times in turn
  * (optionally with alternating Node options), and for each process measures the cached v4
  * container and task metadata and /creds, each followed by the bare Node server answering as many
- * bytes, from the same caller: requests/s, the ratio, CPU µs per request (ours / bare), and the
- * backend's RSS after the load.
+ * bytes, from the same caller: requests/s, the ratio, CPU µs per request (ours / bare), the wake-ups
+ * wrk's CPU took per request (ours / bare; bench/wrk.ts loadCpuWakeups), and the backend's RSS after
+ * the load.
  *
  *   node --import tsx bench/processes.ts                                  # 6 processes, defaults
  *   PROCESSES=8 PROCESS_NODE_ARGS=';--max-semi-space-size=8' node --import tsx bench/processes.ts
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
             const bytes = await wireBytes(caller!.caller, c.url);
             const ours = await measure(pid, backend.proc.pid!, c.url, LOAD);
             const same = await measure(pid, bare.proc.pid!, `http://${address}:${BARE_PORT}/bytes/${Math.max(0, bytes - head)}`, LOAD);
-            cells.push(`${Math.round(ours.r.rps)} / ${Math.round(same.r.rps)} = **${(ours.r.rps / same.r.rps).toFixed(2)}** (${ours.cpuUs.toFixed(1)} / ${same.cpuUs.toFixed(1)} µs)`);
+            const wakeups = ours.wakeups !== undefined && same.wakeups !== undefined ? `, ${ours.wakeups.toFixed(2)} / ${same.wakeups.toFixed(2)} wake-ups` : '';
+            cells.push(`${Math.round(ours.r.rps)} / ${Math.round(same.r.rps)} = **${(ours.r.rps / same.r.rps).toFixed(2)}** (${ours.cpuUs.toFixed(1)} / ${same.cpuUs.toFixed(1)} µs${wakeups})`);
           }
           const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
           console.log(`| ${label} | ${[...SHIPPED_NODE_ARGS, ...args].join(' ')} | ${cells.join(' | ')} | ${rssMiB(backend.proc.pid!).toFixed(0)} | ${load} |`);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,6 +18,17 @@ export const PINNED = availableParallelism() >= 2 && process.env.BENCH_PIN !== '
 /** A server's command line, pinned to the servers' CPU when PINNED. */
 export function pinnedServer(argv: string[]): [string, string[]] {
   return PINNED ? ['taskset', ['-c', String(PINNED.servers), ...argv]] : [argv[0]!, argv.slice(1)];
+}
+
+/**
+ * Function-call interrupts (CAL in /proc/interrupts) taken by the load generator's CPU so far: in a
+ * VM each is a VM exit, and a CPU wakes an idle one with them. A server slower than wrk leaves wrk
+ * idle between answers and pays for more of them per request (see docs/benchmarks.md).
+ */
+export function loadCpuWakeups(): number | undefined {
+  if (!PINNED) return undefined;
+  const line = readFileSync('/proc/interrupts', 'utf8').split('\n').find((l) => /^\s*CAL:/.test(l));
+  return line ? Number(line.trim().split(/\s+/)[1 + PINNED.load]) : undefined;
 }
 
 export interface WrkOptions {
