@@ -1,3 +1,7 @@
+/**
+ * Each room's services built from the configuration and wired to the narrow functions the others
+ * need; main.ts's composeBackend puts them together.
+ */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runningInContainer, type Config } from '../config.ts';
@@ -40,11 +44,6 @@ import { TaskRunner } from '../taskdefs/runner.ts';
 import { RunStore } from '../taskdefs/runs.ts';
 import { LiveModel } from '../tasks/live-model.ts';
 import type { ContainerRecord } from '../tasks/types.ts';
-
-/**
- * Each room's services built from the configuration and wired to the narrow functions the others
- * need; main.ts's composeBackend puts them together.
- */
 
 export interface BackendOptions {
   /** Docker connection; defaults to DOCKER_HOST or the local socket. Tests pass a proxied one. */
