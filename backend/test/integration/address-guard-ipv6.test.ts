@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlServer, type ControlServer } from '../../src/control/index.ts';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { httpFrom, pickIpv6Subnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
-import { dadProbe, neighborAdvert, sendFrames, watchNeighborMessage } from '../support/ndp.ts';
+import { dadProbe, neighborAdvert, routerAdvert, sendFrames, watchNeighborMessage } from '../support/ndp.ts';
 import { pidOf, runInNetns, tcpInNetns } from '../support/netns.ts';
 
 interface Party6 {
@@ -211,5 +211,21 @@ describe('the address guard on a dual-stack network', () => {
     const before = dropped('nd-neighbor-solicit');
     expect(await watchNeighborMessage(victim.pid, 'eth0', 135, victim.ip6, 2000, send)).toBeUndefined();
     expect(dropped('nd-neighbor-solicit')).toBe(before + 1);
+  });
+
+  it('a router advertisement from a container reaches its neighbours without the rules, and not with them', async () => {
+    const victim = await party();
+    const attacker = await party();
+    const linkLocal = /inet6 (fe80::\S+)\/64/.exec((await runInNetns(attacker.pid, ['ip', '-6', 'addr', 'show', 'dev', 'eth0'], {})).stdout)![1]!;
+    const advert = routerAdvert({ srcMac: attacker.mac, src: linkLocal });
+    const send = () => sendFrames(attacker.pid, 'eth0', [advert]);
+
+    dropTable();
+    expect(await watchNeighborMessage(victim.pid, 'eth0', 134, undefined, 5000, send)).toBeDefined();
+
+    await tb.backend.guard.sync(true);
+    const before = dropped('nd-router-advert');
+    expect(await watchNeighborMessage(victim.pid, 'eth0', 134, undefined, 2000, send)).toBeUndefined();
+    expect(dropped('nd-router-advert')).toBe(before + 1);
   });
 });

@@ -64,6 +64,20 @@ export function dadProbe(o: { srcMac: string; target: string }): Buffer {
   return icmpv6Frame({ srcMac: o.srcMac, src: '::', dst: solicitedNode(o.target), message });
 }
 
+/**
+ * A router advertisement to all nodes from a link-local `src`: "I am a default router for 30
+ * minutes", which makes neighbours that accept advertisements route off-network IPv6 through it.
+ */
+export function routerAdvert(o: { srcMac: string; src: string }): Buffer {
+  const message = Buffer.concat([
+    // type, code, checksum, hop limit 64, no flags, router lifetime 1800 s, reachable time, retrans timer
+    Buffer.from([134, 0, 0, 0, 64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0]),
+    Buffer.from([1, 1]), // option: source link-layer address, 8 bytes
+    macBytes(o.srcMac),
+  ]);
+  return icmpv6Frame({ srcMac: o.srcMac, src: o.src, dst: 'ff02::1', message });
+}
+
 const SEND = 'import socket,sys\ns=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\ns.bind((sys.argv[1],0))\nfor f in sys.argv[2:]: s.send(bytes.fromhex(f))\n';
 
 /** Write frames to an interface of the namespace of `pid`, as they are. */
@@ -74,14 +88,14 @@ export async function sendFrames(pid: number, iface: string, frames: Buffer[]): 
 
 /*
  * Reads IPv6 frames arriving at the interface; prints "ready" once listening, then the first
- * ICMPv6 message of `type` whose target is argv[3] (its source address and target, in hex), or
+ * ICMPv6 message of `type` whose target is argv[3] ("-": any) (its source address, in hex), or
  * "none" when `ms` pass without one.
  */
 const WATCH = `
 import socket,sys,time
 s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW,socket.htons(0x86dd))
 s.bind((sys.argv[1],0))
-want=int(sys.argv[2]); target=bytes.fromhex(sys.argv[3]); end=time.time()+int(sys.argv[4])/1000
+want=int(sys.argv[2]); target=bytes.fromhex(sys.argv[3]) if sys.argv[3]!="-" else b""; end=time.time()+int(sys.argv[4])/1000
 print("ready",flush=True)
 while True:
   left=end-time.time()
@@ -89,18 +103,19 @@ while True:
   s.settimeout(left)
   try: f=s.recv(2048)
   except socket.timeout: continue
-  if len(f)>=14+40+24 and f[14+6]==58 and f[54]==want and f[62:78]==target:
+  if len(f)>=14+40+24 and f[14+6]==58 and f[54]==want and (not target or f[62:78]==target):
     print("seen",f[22:38].hex(),flush=True); break
 `;
 
 /**
- * Watch the interface of `pid`'s namespace for a neighbor message (135 solicitation, 136
- * advertisement) about `target`, while `act` runs: resolves with its source address (hex), or
- * undefined if none arrived within `ms` of `act` starting.
+ * Watch the interface of `pid`'s namespace for a neighbor discovery message (134 router
+ * advertisement, 135 solicitation, 136 advertisement; about `target`, or any when undefined)
+ * while `act` runs: resolves with its source address (hex), or undefined if none arrived within
+ * `ms` of `act` starting.
  */
-export function watchNeighborMessage(pid: number, iface: string, type: 135 | 136, target: string, ms: number, act: () => Promise<void>): Promise<string | undefined> {
+export function watchNeighborMessage(pid: number, iface: string, type: 134 | 135 | 136, target: string | undefined, ms: number, act: () => Promise<void>): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', ['-t', String(pid), '-n', '--', PYTHON, '-c', WATCH, iface, String(type), ip6Bytes(target).toString('hex'), String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('nsenter', ['-t', String(pid), '-n', '--', PYTHON, '-c', WATCH, iface, String(type), target === undefined ? '-' : ip6Bytes(target).toString('hex'), String(ms)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let acted = false;

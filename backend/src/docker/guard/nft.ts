@@ -104,6 +104,9 @@ export function guardScript(table: string, bindings: PortBinding[], bridgePorts:
     `    icmpv6 type nd-neighbor-advert ${ND_TARGET} @ndtargets ${ND_TARGET} . iifname . ether saddr != @ndowners counter drop`,
     // ...and a duplicate address detection probe (from ::) claims its target.
     `    icmpv6 type nd-neighbor-solicit ip6 saddr :: ${ND_TARGET} @ndtargets ${ND_TARGET} . iifname . ether saddr != @ndowners counter drop`,
+    // A container is never a router here: its advertisements would make it its neighbours' default
+    // router, its redirects would move their routes (only the host's end of the bridge routes).
+    `    icmpv6 type { nd-router-advert, nd-redirect } counter drop`,
     `  }`,
     `}`,
     '',

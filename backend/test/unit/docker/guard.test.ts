@@ -42,6 +42,7 @@ describe('the anti-spoofing ruleset', () => {
     expect(s).toContain('ether type ip6 ip6 saddr @ips6 ip6 saddr . iifname . ether saddr != @owners6 counter drop');
     expect(s).toContain('icmpv6 type nd-neighbor-advert @th,64,128 @ndtargets @th,64,128 . iifname . ether saddr != @ndowners counter drop');
     expect(s).toContain('icmpv6 type nd-neighbor-solicit ip6 saddr :: @th,64,128 @ndtargets @th,64,128 . iifname . ether saddr != @ndowners counter drop');
+    expect(s).toContain('icmpv6 type { nd-router-advert, nd-redirect } counter drop');
     expect(s.indexOf('iifname != @ports accept')).toBeLessThan(s.indexOf('ip6 saddr @ips6'));
   });
 
