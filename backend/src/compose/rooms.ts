@@ -205,7 +205,7 @@ export function ecsModeService(config: Config, s: State, d: Dock, live: LiveMode
   });
 }
 
-export function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): DataPlane {
+export function dataPlane(config: Config, s: State, d: Dock, live: LiveModel, ecsMode: EcsModeService): DataPlane {
   return new DataPlane({
     model: () => live.current,
     stats: d.stats,
@@ -213,6 +213,7 @@ export function dataPlane(config: Config, s: State, d: Dock, live: LiveModel): D
     render: { network: config.network, region: config.region, ownerNetworks: (c) => d.index.get(c.namespaceOwnerId)?.networks ?? c.record.networks },
     throttle: new Throttle(config.rps.steady, config.rps.burst),
     refuseCaller: callerPolicy({ subnet: config.subnet, network: config.network, hostMayCall: config.topology === 'host' }),
+    joinedFrom: (ip) => ecsMode.joining.joinedFrom(ip),
     callers: d.callers,
     faults: d.faults,
   });

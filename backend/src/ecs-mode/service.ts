@@ -4,6 +4,7 @@ import { hasEcsEnvironment } from '@ecs-endpoints/contract';
 import { joinBlocker } from '../docker/network.ts';
 import type { RecreateResult, RecreateSettings } from '../docker/recreate.ts';
 import { log } from '../log.ts';
+import { JoiningContainers } from './joining.ts';
 import type { EcsChoices } from './choices.ts';
 
 /** Why ECS mode could not be changed. The control API maps `kind` to a status, in one place. */
@@ -56,8 +57,12 @@ export function isLabelled(r: Pick<ContainerRecord, 'labels'>): boolean {
 export class EcsModeService {
   private busy = new Set<string>();
   private autoAttached = new Set<string>();
+  /** Containers attached on create lately, so a first request that beat the attach can be told to retry. */
+  readonly joining: JoiningContainers;
 
-  constructor(private readonly d: EcsModeDeps) {}
+  constructor(private readonly d: EcsModeDeps) {
+    this.joining = new JoiningContainers(d);
+  }
 
   attachedByUser(id: string): boolean {
     return this.d.choices.attachedByUser(id);
@@ -156,14 +161,21 @@ export class EcsModeService {
   attachOnCreate(id: string, attributes: Record<string, string>): void {
     if (!isLabelled({ labels: attributes }) || this.autoAttached.has(id) || this.d.choices.switchedOff(id) || this.d.networkBlocker()) return;
     this.autoAttached.add(id);
-    this.d
-      .attachNew(id, attributes)
-      .then(() => this.d.refresh(id))
-      .catch((err: Error) => {
+    const attached = this.d.attachNew(id, attributes).then(
+      () => true,
+      (err: Error) => {
         // E.g. network_mode host or container:…; the record-based path reports what matters.
         this.autoAttached.delete(id);
         log.debug('attach on create did not work', { container: attributes.name ?? id.slice(0, 12), error: err.message });
-      });
+        return false;
+      },
+    );
+    this.joining.add(id, attached);
+    void attached
+      .then(async (ok) => {
+        if (ok) await this.d.refresh(id);
+      })
+      .catch(() => undefined);
   }
 
   autoAttach(): void {

@@ -2,7 +2,7 @@ import type { RequestKind } from '@ecs-endpoints/contract';
 import type { TaskModel } from '../tasks/types.ts';
 import { LookupError, problemResponse, type Problem } from './errors.ts';
 import { ProtectionStore } from './protection.ts';
-import { malformedEscape, methodNotAllowed, notFound, redirect, refused, reply, throttled } from './responses.ts';
+import { malformedEscape, methodNotAllowed, notFound, redirect, refused, rejoin, reply, throttled } from './responses.ts';
 import { routeTable } from './route-table.ts';
 import { cleanPath } from './router.ts';
 import { Throttle } from './throttle.ts';
@@ -48,14 +48,21 @@ export class DataPlane {
     const cleaned = cleanPath(path);
     if (cleaned !== path) return redirect(cleaned + (q >= 0 ? url.slice(q) : ''));
     const refusal = this.deps.refuseCaller?.(req.remoteIp);
-    if (refusal) return refused(refusal, kindOf(path));
+    if (refusal) return this.refuse(req.remoteIp, refusal, kindOf(path));
     if (!this.deps.throttle.take(req.remoteIp, path)) return throttled(this.rateLimit(req, {}), kindOf(path));
     const r = this.route(req, path, q >= 0 ? url.slice(q + 1) : '');
     if (r instanceof Promise) return r.then((x) => this.withRateLimit(req, x));
     return this.withRateLimit(req, r);
   }
 
-  private withRateLimit(req: DataRequest, r: DataResponse): DataResponse {
+  /** Refused, unless the caller is a container whose first request beat its attach: that one may retry. */
+  private refuse(ip: string, refusal: string, kind: RequestKind): DataResponse | Promise<DataResponse> {
+    const joined = this.deps.joinedFrom?.(ip);
+    if (!joined) return refused(refusal, kind);
+    return joined.then((yes) => (yes ? rejoin(this.deps.render.network, kind) : refused(refusal, kind)));
+  }
+
+    private withRateLimit(req: DataRequest, r: DataResponse): DataResponse {
     this.rateLimit(req, r.headers);
     return r;
   }

@@ -23,6 +23,16 @@ export function refused(message: string, kind: RequestKind): DataResponse {
   return { status: 403, headers: { 'Content-Type': TEXT_TYPE }, body: message + '\n', meta: { kind, error: 'caller not on the managed network' } };
 }
 
+/**
+ * A container whose first request beat its attach to the managed network: the same request sent
+ * again goes by that network. 503, a transient answer (403 would say it is not in ECS mode, and
+ * name the wrong remedy); the JS v3 and Python SDKs retry any failed credentials request anyway.
+ */
+export function rejoin(network: string, kind: RequestKind): DataResponse {
+  const body = `This container was attached to the Docker network "${network}" a moment after it started, so this request left by its other network. Send it again: it now reaches ECS Endpoints.\n`;
+  return { status: 503, headers: { 'Content-Type': TEXT_TYPE, 'Retry-After': '1' }, body, meta: { kind, error: 'sent before the container was attached to the managed network' } };
+}
+
 export function throttled(rateLimit: Record<string, string | string[]>, kind: RequestKind, message = 'You have reached maximum request limit.'): DataResponse {
   return { status: 429, headers: { ...rateLimit, 'Content-Type': TEXT_TYPE }, body: message, meta: { kind, error: 'throttled' } };
 }

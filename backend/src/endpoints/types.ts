@@ -75,6 +75,12 @@ export interface DataPlaneDeps {
    * another Docker network can reach the host's endpoint address in the host topology).
    */
   refuseCaller?: (ip: string) => string | undefined;
+  /**
+   * Of a caller refused above: is it a container attached to the managed network on its create event
+   * a moment ago, whose request beat the attach (ecs-mode/joining.ts)? false at once for most; a
+   * promise when it must look. Such a caller is told to send the request again (503), not refused.
+   */
+  joinedFrom?: (ip: string) => false | Promise<boolean>;
   /** Without it (unit tests of routing) every address counts as its container's. */
   callers?: CallerCheck;
   /** Applies network faults in a task's namespace (docker/fault); without it they answer "internal error". */

@@ -4,6 +4,7 @@ import { OWNER_LABEL } from '../../src/docker/network.ts';
 import { detectTopology } from '../../src/docker/client.ts';
 import { eventually, inModel, startTestBackend, type TestBackend } from '../support/backend.ts';
 import { BUSYBOX, docker, httpFrom, pickSubnet, removeAll, runContainer, uniqueName } from '../support/docker.ts';
+import { pidOf, runInNetns } from '../support/netns.ts';
 
 const containers: Docker.Container[] = [];
 const networks: string[] = [];
@@ -127,6 +128,35 @@ describe('the managed network', () => {
     const d = await docker.createContainer({ name: uniqueName('on-create'), Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL', Labels: { 'ecs-endpoints-test': 'true', 'ecs-endpoints.enable': 'true' } });
     containers.push(d);
     await eventually(async () => (await d.inspect()).NetworkSettings.Networks[tb.network], 10_000, 'the second joined too');
+  });
+
+  it('tells a labelled container whose request beat its attach to send it again (503), and still refuses other containers (403)', async () => {
+    const tb = await startTestBackend();
+    backends.push(tb);
+    const labelled = await docker.createContainer({
+      name: uniqueName('joining'), Image: BUSYBOX, Cmd: ['sleep', '3600'], StopSignal: 'SIGKILL',
+      Labels: { 'ecs-endpoints-test': 'true', 'ecs-endpoints.enable': 'true' },
+    });
+    containers.push(labelled);
+    await eventually(async () => (await labelled.inspect()).NetworkSettings.Networks[tb.network], 10_000, 'attached on create');
+    await labelled.start();
+    // As when `docker run -d` starts it before the attach lands: its request leaves by the default
+    // bridge (a route through that network's gateway), so it reaches the endpoint address from there.
+    const bridge = (await labelled.inspect()).NetworkSettings.Networks.bridge!;
+    const route = await runInNetns(await pidOf(labelled), ['ip', 'route', 'add', `${tb.address}/32`, 'via', bridge.Gateway, 'dev', 'eth0'], {});
+    expect(route.code, route.stderr).toBe(0);
+    const url = `http://${tb.address}/v2/credentials/none-such`;
+    const again = await httpFrom(labelled, url);
+    expect(again.status).toBe(503);
+    expect(again.body).toContain(`attached to the Docker network "${tb.network}" a moment after it started`);
+    expect(tb.backend.requests.list(1)[0]).toMatchObject({ status: 503, callerIp: bridge.IPAddress });
+
+    // A container that is not joining, on the same default bridge, is refused as before.
+    const other = await runContainer({});
+    containers.push(other);
+    const refused = await httpFrom(other, url);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain(`is not on it`);
   });
 
   it('auto topology: a process is "host" unless the engine knows it as one of its running containers', async () => {

@@ -39,6 +39,20 @@ describe('before routing', () => {
     // It took no tokens: the one token of this (ip, path) is still there.
     expect(t.take('10.0.0.9', '/v4')).toBe(true);
   });
+
+  it('a refused caller that is a container whose first request beat its attach is told to send it again (503); others are still refused', async () => {
+    const asked: string[] = [];
+    const { call } = plane({
+      refuseCaller: (ip) => `${ip} is not on the managed network`,
+      joinedFrom: (ip) => (asked.push(ip), ip === '172.17.0.5' ? Promise.resolve(true) : ip === '172.17.0.6' ? Promise.resolve(false) : false),
+    });
+    const again = wire(await call('/v2/credentials/abc', '172.17.0.5'));
+    expect(again.status).toBe(503);
+    expect(again.headers).toEqual({ 'Content-Type': TEXT_TYPE, 'Retry-After': '1' });
+    expect(again.body).toMatch(/attached to the Docker network "ecs-endpoints" a moment after it started.*Send it again/);
+    for (const ip of ['172.17.0.6', '10.0.0.9']) expect(wire(await call('/v2/credentials/abc', ip))).toMatchObject({ status: 403, body: `${ip} is not on the managed network\n` });
+    expect(asked).toEqual(['172.17.0.5', '172.17.0.6', '10.0.0.9']);
+  });
 });
 
 describe('throttling per (source IP, path)', () => {

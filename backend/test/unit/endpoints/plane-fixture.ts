@@ -61,6 +61,7 @@ export interface Options {
   noRole?: string[];
   credentials?: (name: string) => CredentialsAnswer;
   refuseCaller?: (ip: string) => string | undefined;
+  joinedFrom?: (ip: string) => false | Promise<boolean>;
   throttle?: Throttle;
   protection?: ProtectionStore;
   faults?: FaultInjector;
@@ -93,6 +94,7 @@ export function plane(o: Options = {}) {
     throttle: o.throttle ?? new Throttle(1000, 1000),
     protection: o.protection,
     refuseCaller: o.refuseCaller,
+    joinedFrom: o.joinedFrom,
     faults: o.faults,
     faultThrottle: o.faultThrottle ?? new Throttle(1000, 1000),
   });
