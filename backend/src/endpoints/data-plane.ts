@@ -62,7 +62,7 @@ export class DataPlane {
     return joined.then((yes) => (yes ? rejoin(this.deps.render.network, kind) : refused(refusal, kind)));
   }
 
-    private withRateLimit(req: DataRequest, r: DataResponse): DataResponse {
+  private withRateLimit(req: DataRequest, r: DataResponse): DataResponse {
     this.rateLimit(req, r.headers);
     return r;
   }
