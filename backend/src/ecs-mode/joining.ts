@@ -31,6 +31,8 @@ export class JoiningContainers {
   ) {}
 
   add(id: string, done: Promise<boolean>): void {
+    // Pruned here too: a fleet created with nobody refused must not stay listed.
+    this.prune();
     this.joins.set(id, { done, until: this.now() + JOINING_MS, refreshedAt: 0 });
   }
 
@@ -40,13 +42,15 @@ export class JoiningContainers {
    * (bounded): true if one of them has this address and is attached.
    */
   joinedFrom(ip: string): false | Promise<boolean> {
-    const now = this.now();
-    for (const [id, j] of this.joins) if (j.until < now) this.joins.delete(id);
+    this.prune();
     if (!this.joins.size) return false;
     const looks = [...this.joins].map(async ([id, j]) => {
       if (!(await j.done)) return false;
       let r = this.d.get(id);
-      if (!hasAddress(r, ip) && this.now() - j.refreshedAt >= REFRESH_MS) {
+      // The index looks at a container again when it starts: only one it does not know yet or
+      // still knows as created (the request came before that look) is looked at here, so refused
+      // callers cannot make this ask the Engine about every container that joined lately.
+      if ((!r || r.state === 'created') && this.now() - j.refreshedAt >= REFRESH_MS) {
         j.refreshedAt = this.now();
         r = await this.d.refresh(id).catch(() => undefined);
       }
@@ -55,6 +59,11 @@ export class JoiningContainers {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SETTLE_MS)));
     return Promise.race([Promise.all(looks).then((found) => found.includes(true)), late]).finally(() => clearTimeout(timer));
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [id, j] of this.joins) if (j.until < now) this.joins.delete(id);
   }
 }
 

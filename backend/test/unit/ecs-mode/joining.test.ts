@@ -49,6 +49,15 @@ describe('containers joining the managed network on their create event', () => {
     expect(d.refreshed).toHaveLength(2);
   });
 
+  it('ask the Engine only about containers the index still knows as created, never about ones it saw start', async () => {
+    const refreshed: string[] = [];
+    const j = new JoiningContainers({ get: () => record('running', [BRIDGE_IP]), refresh: async (id) => (refreshed.push(id), undefined) });
+    j.add('c1', Promise.resolve(true));
+    expect(await j.joinedFrom(BRIDGE_IP)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await j.joinedFrom('172.17.0.99')).toBe(false);
+    expect(refreshed).toEqual([]);
+  });
+
   it('do not count a container whose attach failed, or one no longer running', async () => {
     const failed = new JoiningContainers(docker(record('running', [BRIDGE_IP])).deps);
     failed.add('c1', Promise.resolve(false));
