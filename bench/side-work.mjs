@@ -7,8 +7,7 @@
  *
  *   node bench/side-work.mjs          # needs wrk, taskset and a Docker socket; ROUNDS=300
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { measure, startPinnedServer } from './loopback.mjs';
 
 const PORT = 18123;
 const ROUNDS = Number(process.env.ROUNDS ?? 300);
@@ -35,41 +34,20 @@ process.on('SIGUSR2', async () => {
 });
 `;
 
-const cpuUs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10_000;
-};
-
-function wrk(seconds) {
-  const out = execFileSync('taskset', ['-c', '0', 'wrk', '-t1', '-c10', `-d${seconds}s`, `http://127.0.0.1:${PORT}/`], { encoding: 'utf8' });
-  const requests = Number(/(\d+) requests in/.exec(out)[1]);
-  return { requests, rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]) };
+function report(pid, label) {
+  const m = measure(pid, PORT, 5);
+  console.log(`${label}: ${Math.round(m.rps)}/s, ${m.cpuUs.toFixed(1)} µs CPU per request`);
 }
 
-function measure(pid, label) {
-  wrk(2);
-  const before = cpuUs(pid);
-  const r = wrk(5);
-  console.log(`${label}: ${Math.round(r.rps)}/s, ${((cpuUs(pid) - before) / r.requests).toFixed(1)} µs CPU per request`);
-}
-
-const server = spawn('taskset', ['-c', '1', process.execPath, '-e', SERVER], { stdio: ['ignore', 'ignore', 'pipe'] });
-let err = '';
-const said = (what) => new Promise((resolve) => {
-  const check = () => (err.includes(what) ? resolve() : undefined);
-  server.stderr.on('data', (c) => { err += c; check(); });
-  check();
-});
+const server = startPinnedServer(SERVER);
 try {
-  await said('listening');
-  // taskset execs node in place: the child is the server.
-  const pid = server.pid;
-  measure(pid, 'fresh');
-  measure(pid, 'fresh');
-  process.kill(pid, 'SIGUSR2');
-  await said('side work done');
-  measure(pid, `after ${ROUNDS} rounds of side work`);
-  measure(pid, `after ${ROUNDS} rounds of side work`);
+  await server.said('listening');
+  report(server.pid, 'fresh');
+  report(server.pid, 'fresh');
+  process.kill(server.pid, 'SIGUSR2');
+  await server.said('side work done');
+  report(server.pid, `after ${ROUNDS} rounds of side work`);
+  report(server.pid, `after ${ROUNDS} rounds of side work`);
 } finally {
-  server.kill();
+  server.stop();
 }

@@ -8,8 +8,7 @@
  *
  *   for s in 0 6 10; do SPIN=$s node bench/wakeups.mjs; done      # needs wrk and taskset
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { measure, startPinnedServer } from './loopback.mjs';
 
 const PORT = Number(process.env.PORT ?? 18124);
 const SPIN = Number(process.env.SPIN ?? 0);
@@ -27,31 +26,13 @@ http.createServer((req, res) => {
 }).listen(${PORT}, '127.0.0.1', () => console.error('listening'));
 `;
 
-const cpuUs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10_000;
-};
-/** Function-call interrupts taken by CPU 0 so far. */
-const wakeups = () => Number(readFileSync('/proc/interrupts', 'utf8').split('\n').find((l) => /^\s*CAL:/.test(l)).trim().split(/\s+/)[1]);
-const wrk = (seconds) => {
-  const out = execFileSync('taskset', ['-c', '0', 'wrk', '-t1', '-c10', `-d${seconds}s`, `http://127.0.0.1:${PORT}/`], { encoding: 'utf8' });
-  return { requests: Number(/(\d+) requests in/.exec(out)[1]), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]) };
-};
-
-const server = spawn('taskset', ['-c', '1', process.execPath, '-e', SERVER], { stdio: ['ignore', 'ignore', 'pipe'] });
-await new Promise((resolve, reject) => {
-  server.stderr.on('data', (c) => String(c).includes('listening') && resolve());
-  server.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-});
+const server = startPinnedServer(SERVER);
 try {
-  wrk(2);
+  await server.said('listening');
   for (let i = 0; i < 3; i++) {
-    const cpu = cpuUs(server.pid);
-    const woken = wakeups();
-    const r = wrk(4);
-    const perRequest = (n) => n / r.requests;
-    console.log(`spin ${SPIN} µs${DEFER ? ', deferred writes' : ''}: ${Math.round(r.rps)}/s, ${perRequest(cpuUs(server.pid) - cpu).toFixed(1)} µs CPU and ${perRequest(wakeups() - woken).toFixed(2)} wake-ups per request`);
+    const m = measure(server.pid, PORT, 4);
+    console.log(`spin ${SPIN} µs${DEFER ? ', deferred writes' : ''}: ${Math.round(m.rps)}/s, ${m.cpuUs.toFixed(1)} µs CPU and ${m.wakeups.toFixed(2)} wake-ups per request`);
   }
 } finally {
-  server.kill();
+  server.stop();
 }
