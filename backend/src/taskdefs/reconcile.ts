@@ -43,7 +43,8 @@ function condition(dep: RunContainerRecord, cond: string): { ok: boolean; never?
   }
 }
 
-export function nextStep(run: RunRecord, record: Lookup, now: number): Step {
+/** `startSent`: whether a start was already sent for a container (so it is not sent again while the index has not seen it run). */
+export function nextStep(run: RunRecord, record: Lookup, now: number, startSent: (dockerId: string) => boolean = () => false): Step {
   const byName = new Map(run.containers.map((c) => [c.name, c]));
   for (const c of run.containers) observe(c, c.dockerId ? record(c.dockerId) : undefined);
 
@@ -53,7 +54,7 @@ export function nextStep(run: RunRecord, record: Lookup, now: number): Step {
   const toStart: RunContainerRecord[] = [];
   let recheckAt: number | undefined;
   for (const c of run.containers) {
-    if (c.status !== 'CREATED' || c.startedAt) continue;
+    if (c.status !== 'CREATED' || c.startedAt || (c.dockerId && startSent(c.dockerId))) continue;
     const waiting: string[] = [];
     for (const d of c.dependsOn) {
       const dep = byName.get(d.containerName)!;

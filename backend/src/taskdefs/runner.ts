@@ -53,6 +53,11 @@ export class TaskRunError extends Error {
 export class TaskRunner extends EventEmitter<{ change: [] }> {
   private readonly busy = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Containers a start was sent for: the index may still show them as created (its event comes
+   * later), and starting one twice would run again a container that had already exited.
+   */
+  private readonly startSent = new Set<string>();
 
   constructor(private readonly deps: RunnerDeps) {
     super();
@@ -185,7 +190,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     for (const run of this.deps.store.all()) {
       if (this.busy.has(run.id) || run.lastStatus === 'STOPPED' || run.lastStatus === 'PROVISIONING') continue;
       const before = JSON.stringify(run);
-      const step = nextStep(run, (id) => this.deps.record(id), Date.now());
+      const step = nextStep(run, (id) => this.deps.record(id), Date.now(), (id) => this.startSent.has(id));
       this.writeReadyMetadata(run);
       if (JSON.stringify(run) !== before) this.save(run);
       void this.act(run, step);
@@ -225,6 +230,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     try {
       for (const c of step.containers) {
         try {
+          this.startSent.add(c.dockerId!);
           await this.deps.docker.start(c.dockerId!);
         } catch (err) {
           c.reason = `CannotStartContainerError: ${dockerMessage(err)}`;
@@ -237,6 +243,8 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     } finally {
       this.busy.delete(run.id);
     }
+    // The index's news of these starts may have come while the run was busy, and so was skipped.
+    setImmediate(() => this.reconcile());
   }
 
   private armTimer(run: RunRecord, at: number | undefined): void {
@@ -316,7 +324,10 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
     run.stopCode ??= code;
     run.stoppedReason ??= reason;
     run.stoppedAt = new Date().toISOString();
-    for (const c of run.containers) if (c.status !== 'STOPPED') c.status = 'STOPPED';
+    for (const c of run.containers) {
+      if (c.status !== 'STOPPED') c.status = 'STOPPED';
+      if (c.dockerId) this.startSent.delete(c.dockerId);
+    }
     this.save(run);
     log.info('task run stopped', { task: run.id, family: run.family, stopCode: run.stopCode, reason: run.stoppedReason });
   }

@@ -80,8 +80,9 @@ describe('Service Connect and Cloud Map names for task runs', () => {
     );
     run = await eventually(async () => {
       const t = (await api.call<TaskRunView>('GET', `/api/tasks/${r.body.id}`)).body;
-      return t.lastStatus === 'RUNNING' ? t : undefined;
+      return t.lastStatus === 'RUNNING' || t.lastStatus === 'STOPPED' ? t : undefined;
     }, 30_000, 'the task RUNNING');
+    expect(run.lastStatus, run.stoppedReason).toBe('RUNNING');
     const ip = await resolvesTo('orders.local');
     expect(ip).toMatch(/^169\.254\./);
     expect(await resolvesTo('orders')).toBe(ip);
