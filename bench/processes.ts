@@ -9,6 +9,7 @@
  *
  *   node --import tsx bench/processes.ts                                  # 6 processes, defaults
  *   PROCESSES=8 PROCESS_NODE_ARGS=';--max-semi-space-size=8' node --import tsx bench/processes.ts
+ *   PROCESSES=2 PROCESS_CONTROL=300 node --import tsx bench/processes.ts   # and after 300 control API requests
  */
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
@@ -26,6 +27,8 @@ const LOAD: WrkOptions = { connections: 10, threads: 1, seconds: Number(process.
 const BARE_PORT = 18098;
 /** PROCESS_CHURN=N: each process measured again with N more containers on the network, and after they left. */
 const CHURN = Number(process.env.PROCESS_CHURN ?? 0);
+/** PROCESS_CONTROL=N: each process measured again after N control API requests (GET /api/containers, as the UI asks). */
+const CONTROL = Number(process.env.PROCESS_CONTROL ?? 0);
 /** Issue 13's goals: each ≥ 0.7× the bare server answering as many bytes. */
 const GOALS = ['v4 container metadata', 'v4 task metadata', '/creds (from cache)'];
 
@@ -63,6 +66,10 @@ async function main(): Promise<void> {
           if (mem) console.log(`  ${mem.at(-1)}`);
         };
         await row(String(i + 1));
+        if (CONTROL) {
+          for (let k = 0; k < CONTROL; k++) await backend.api('/api/containers');
+          await row(`${i + 1}, after ${CONTROL} control API requests`);
+        }
         if (CHURN) {
           // The same process after the model has changed many times: a fleet joins, then leaves.
           const fleet: Docker.Container[] = [];
