@@ -6,6 +6,7 @@ import type { Control } from '../config.ts';
 import { log } from '../log.ts';
 import { createControlApp, type ControlApp } from './app.ts';
 import { newToken } from './guard.ts';
+import { ownClasses } from './own-classes.ts';
 import { findUiDir } from './ui.ts';
 
 export interface ControlServer {
@@ -67,6 +68,7 @@ export async function startControlServer(
       // Node checks both timeouts only this often (default 30 s): a slow client is cut soon after its time.
       connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(Math.min(headersMs, requestMs) / 4))),
       keepAliveTimeout: 5_000,
+      ...ownClasses(app),
     },
     app,
   );

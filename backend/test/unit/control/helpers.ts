@@ -16,6 +16,7 @@ import { composeBackend } from '../../../src/main.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { captureLogs } from '../../../src/log.ts';
 import { createControlApp, type ControlApp, type ControlAppOptions } from '../../../src/control/app.ts';
+import { ownClasses } from '../../../src/control/own-classes.ts';
 
 const cleanups: (() => unknown)[] = [];
 let lines: string[] = [];
@@ -226,7 +227,7 @@ export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 3000, what 
 export async function serveControl(opts: ControlAppOptions = {}): Promise<LightBackend & { app: ControlApp; server: Server; port: number; base: string }> {
   const lb = await lightBackend();
   const app = createControlApp(lb.backend, opts);
-  const server = createServer(app);
+  const server = createServer({ ...ownClasses(app) }, app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   onCleanup(() => {
     app.dispose();
