@@ -244,7 +244,7 @@ export class TaskRunner extends EventEmitter<{ change: [] }> {
       this.busy.delete(run.id);
     }
     // The index's news of these starts may have come while the run was busy, and so was skipped.
-    setImmediate(() => this.reconcile());
+    this.reconcile();
   }
 
   private armTimer(run: RunRecord, at: number | undefined): void {

@@ -227,7 +227,7 @@ export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 3000, what 
 export async function serveControl(opts: ControlAppOptions = {}): Promise<LightBackend & { app: ControlApp; server: Server; port: number; base: string }> {
   const lb = await lightBackend();
   const app = createControlApp(lb.backend, opts);
-  const server = createServer({ ...ownClasses(app) }, app);
+  const server = createServer(ownClasses(app), app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   onCleanup(() => {
     app.dispose();

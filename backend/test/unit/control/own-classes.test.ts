@@ -11,7 +11,7 @@ import { ownClasses } from '../../../src/control/own-classes.ts';
 import { onCleanup } from './helpers.ts';
 
 async function serve(app: express.Express, withOwn: boolean): Promise<string> {
-  const server: Server = withOwn ? createServer({ ...ownClasses(app) }, app) : createServer(app);
+  const server: Server = withOwn ? createServer(ownClasses(app), app) : createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   onCleanup(() => new Promise((r) => server.close(r)));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
