@@ -19,12 +19,12 @@
  *   FIRST_REQUEST_TOPOLOGY=container node --import tsx bench/first-request.ts
  */
 import { execFile } from 'node:child_process';
-import { arch } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { eventually, startTestBackend } from '../backend/test/support/backend.ts';
 import { BUSYBOX, docker, pickSubnet, uniqueName } from '../backend/test/support/docker.ts';
+import { buildArgFlags } from '../backend/test/support/extension-image.ts';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.FIRST_REQUEST_RUNS ?? 50);
@@ -47,8 +47,7 @@ async function hostTopology(): Promise<Endpoint> {
 async function containerTopology(): Promise<Endpoint> {
   await run(join(repo, 'test/images/build.sh'), ['node-npm']);
   const tag = 'ecs-endpoints-bench/extension:latest';
-  const buildArgs = { BUILD_IMAGE: 'ecs-endpoints-test/node-npm:latest', RUNTIME_IMAGE: 'ecs-endpoints-test/node:latest', BUILDPLATFORM: `linux/${arch() === 'arm64' ? 'arm64' : 'amd64'}` };
-  await run('docker', ['build', '-q', ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), '--tag', tag, '.'], {
+  await run('docker', ['build', '-q', ...buildArgFlags(), '--tag', tag, '.'], {
     cwd: repo,
     env: { ...process.env, DOCKER_BUILDKIT: '0' },
     maxBuffer: 64 * 1024 * 1024,

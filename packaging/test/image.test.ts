@@ -13,11 +13,12 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { arch, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, httpFrom, pickIpv6Subnet, pickSubnet, runContainer, uniqueName } from '../../backend/test/support/docker.ts';
+import { buildArgFlags, OFFLINE_BUILD_ARGS, OFFLINE_RUNTIME_IMAGE } from '../../backend/test/support/extension-image.ts';
 import { pidOf, tcpInNetns } from '../../backend/test/support/netns.ts';
 import { impersonate, type Party } from '../../backend/test/support/spoof.ts';
 import { startStsStub } from '../../backend/test/support/sts-stub.ts';
@@ -33,13 +34,7 @@ const validate = v as {
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const TAG = `ecs-endpoints-test/extension:${uniqueName('t')}`;
-const RUNTIME_IMAGE = 'ecs-endpoints-test/node:latest';
-const BUILD_ARGS = {
-  BUILD_IMAGE: 'ecs-endpoints-test/node-npm:latest',
-  RUNTIME_IMAGE,
-  // The legacy builder does not set it (BuildKit does).
-  BUILDPLATFORM: `linux/${arch() === 'arm64' ? 'arm64' : 'amd64'}`,
-};
+const RUNTIME_IMAGE = OFFLINE_RUNTIME_IMAGE;
 const MB = 1024 * 1024;
 /** This machine's busybox (static; the test bases' busybox is a copy of it). */
 const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
@@ -151,7 +146,7 @@ beforeAll(async () => {
   const npm = await run(join(repo, 'test/images/build.sh'), ['node-npm']);
   if (npm.code !== 0) throw new Error(`test/images/build.sh node-npm failed:\n${npm.out}`);
   const started = Date.now();
-  const args = Object.entries(BUILD_ARGS).flatMap(([k, val]) => ['--build-arg', `${k}=${val}`]);
+  const args = buildArgFlags();
   const build = await run('docker', ['build', '--force-rm', ...args, '--tag', TAG, '.'], { env: { DOCKER_BUILDKIT: '0' } });
   imageBuilt = build.code === 0;
   if (!imageBuilt) throw new Error(`docker build failed:\n${build.out.split('\n').slice(-60).join('\n')}`);
@@ -185,7 +180,7 @@ describe('the image, built offline', () => {
   });
 
   it("carries exactly the labels the validator reads from the Dockerfile (so `make validate` on a checkout checks what ships)", async () => {
-    const { labels: fromDockerfile } = validate.dockerfileFinalStage(readFileSync(join(repo, 'Dockerfile'), 'utf8'), BUILD_ARGS);
+    const { labels: fromDockerfile } = validate.dockerfileFinalStage(readFileSync(join(repo, 'Dockerfile'), 'utf8'), OFFLINE_BUILD_ARGS);
     const labels = (await docker.getImage(TAG).inspect()).Config.Labels ?? {};
     expect(Object.keys(fromDockerfile).length).toBeGreaterThanOrEqual(12);
     for (const [k, val] of Object.entries(fromDockerfile)) expect(labels[k], k).toBe(val);
