@@ -3,6 +3,8 @@
  * control API first (so the UI can say what is wrong), then the data plane, retried until Docker
  * answers. Built to dist/main.js.
  */
+// First, before anything allocates enough for a full GC: see tick-shape.ts.
+import './tick-shape.ts';
 import { ConfigError, flagsToEnv, loadConfig, runningInContainer } from './config.ts';
 import { ControlListenError, startControlServer, type ControlServer } from './control/index.ts';
 import { detectTopology } from './docker/client.ts';
