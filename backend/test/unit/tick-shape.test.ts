@@ -47,7 +47,7 @@ describe('nextTick entry shape', () => {
   it('with tick-shape.ts loaded, every literal site stays monomorphic', async () => {
     const sites = await literalSites(true);
     expect(sites.length).toBeGreaterThanOrEqual(4);
-    expect(sites.every((s) => s === 'MONOMORPHIC')).toBe(true);
+    expect(sites).toEqual(sites.map(() => 'MONOMORPHIC'));
   });
 
   it('keeps the entry itself (its async id and callback), not some other resource', async () => {
